@@ -1,0 +1,66 @@
+/**
+ * Reading and writing the session cookie with cookie-es.
+ * @module
+ */
+import { parse, serialize } from "cookie-es";
+import type { SameSite } from "./types.ts";
+
+/** Attributes of one `Set-Cookie` for the session. */
+export interface CookieAttributes {
+  path: string;
+  domain?: string;
+  httpOnly: boolean;
+  secure: boolean;
+  sameSite?: SameSite | boolean;
+  partitioned?: boolean;
+  priority?: "low" | "medium" | "high";
+  /** Seconds; undefined for a browser-session cookie. */
+  maxAge?: number;
+  expires?: Date;
+}
+
+const safeDecode = (value: string): string | undefined => {
+  if (!value.includes("%")) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined; // bad percent-encoding: this value is ignored, never thrown on
+  }
+};
+
+/**
+ * All values of the cookie `name` in a `Cookie` header, decoded; bad ones are dropped.
+ * Several cookies of one name happen (a parent-domain cookie, an old path): the caller tries each.
+ */
+export function readCookieValues(header: string | null | undefined, name: string): string[] {
+  if (!header || !header.includes(name)) return [];
+  let parsed: Record<string, string | string[] | undefined>;
+  try {
+    parsed = parse(header, { allowMultiple: true, decode: safeDecode, filter: (key) => key === name });
+  } catch {
+    return [];
+  }
+  const value = parsed[name];
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string" && v.length > 0);
+}
+
+/** A `Set-Cookie` value for the session cookie. */
+export function serializeCookie(name: string, value: string, attributes: CookieAttributes): string {
+  return serialize(name, value, {
+    path: attributes.path,
+    domain: attributes.domain,
+    httpOnly: attributes.httpOnly,
+    secure: attributes.secure,
+    sameSite: attributes.sameSite,
+    partitioned: attributes.partitioned,
+    priority: attributes.priority,
+    maxAge: attributes.maxAge,
+    expires: attributes.expires,
+  });
+}
+
+/** A `Set-Cookie` that removes the session cookie: same name, Path and Domain, expired. */
+export function serializeClearCookie(name: string, attributes: CookieAttributes): string {
+  return serializeCookie(name, "", { ...attributes, maxAge: 0, expires: new Date(0) });
+}

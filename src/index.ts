@@ -1,0 +1,22 @@
+/**
+ * unsession: HTTP sessions for every JavaScript runtime, on Web-standard `Request`/`Response`.
+ *
+ * ```ts
+ * import { createSessions } from "unsession";
+ * const sessions = createSessions<{ views?: number }>({ secret: "at-least-32-characters-of-secret!!" });
+ * export default { fetch: sessions.wrap((request, session) => new Response(String(session.data.views ?? 0))) };
+ * ```
+ * @module
+ */
+export { createSessions, errorResponse, hashId } from "./manager.ts";
+export type { LoadOptions, RequestLike, SessionHandler, Sessions, WrapOptions } from "./manager.ts";
+export { Session } from "./session.ts";
+export type { SessionCookie } from "./session.ts";
+export { UnsessionError, isStoreUnavailable, isUnsessionError } from "./errors.ts";
+export type { UnsessionErrorCode } from "./errors.ts";
+export { DEFAULT_IDLE_TIMEOUT, MIN_SECRET_LENGTH } from "./options.ts";
+export type { ResolvedOptions, SessionOptions } from "./options.ts";
+export { memoryStore } from "./stores/memory.ts";
+export type { MemoryStore, MemoryStoreOptions } from "./stores/memory.ts";
+export { storageStore } from "./stores/unstorage.ts";
+export type { CookieOptions, MaybePromise, RecordMeta, SameSite, SessionData, SessionEvent, SessionRecord, SessionStore, StoredCookie } from "./types.ts";

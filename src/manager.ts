@@ -1,0 +1,571 @@
+/**
+ * `createSessions()`: loads sessions from requests and commits them to the store and to `Set-Cookie`.
+ * @module
+ */
+import { subtle } from "uncrypto";
+import { readCookieValues, serializeClearCookie, serializeCookie, type CookieAttributes } from "./cookie.ts";
+import { UnsessionError } from "./errors.ts";
+import { DEFAULT_IDLE_TIMEOUT, resolveOptions, type ResolvedOptions, type SessionOptions } from "./options.ts";
+import { parseRecord, stringify } from "./record.ts";
+import { Session, stateOf, type SessionContext, type SessionState } from "./session.ts";
+import { createSigner, randomId } from "./signer.ts";
+import { memoryStore } from "./stores/memory.ts";
+import { storageStore } from "./stores/unstorage.ts";
+import type { MaybePromise, RecordMeta, SessionData, SessionEvent, SessionRecord, SessionStore, StoredCookie } from "./types.ts";
+
+/** What `load` needs from a request, for adapters that have no `Request` at hand (Node). */
+export interface RequestLike {
+  /** The `Cookie` header. */
+  cookie?: string | null;
+  /** The connection itself is TLS. */
+  secure?: boolean;
+  /** `X-Forwarded-Proto`, used only with the `proxy` option. */
+  forwardedProto?: string | null;
+  /** The request path, checked against the cookie's Path. */
+  path?: string;
+}
+
+/** Per-request extras for `load`. */
+export interface LoadOptions {
+  /** Hands off work that need not block the response (throttled touch, old-record removal), e.g. Workers' `ctx.waitUntil`. */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+/** A fetch handler that receives the session. */
+export type SessionHandler<D extends SessionData, A extends unknown[] = []> = (
+  request: Request,
+  session: Session<D>,
+  ...rest: A
+) => Response | Promise<Response>;
+
+/** The session manager made by `createSessions`. */
+export interface Sessions<D extends SessionData = SessionData> {
+  /** Resolved options. */
+  readonly options: ResolvedOptions;
+  /** The store in use. */
+  readonly store: SessionStore;
+  /** Loads the session of a request: 0 store reads without a valid signed cookie, at most 1 with one. */
+  load(input: Request | RequestLike, options?: LoadOptions): Promise<Session<D>>;
+  /** Like `load`, but answers synchronously when nothing had to be awaited (for adapters' hot paths). */
+  loadFast(input: Request | RequestLike, options?: LoadOptions): MaybePromise<Session<D>>;
+  /** Writes what changed (at most 1 store write) and returns the `Set-Cookie` value to send, or `null`. */
+  commit(session: Session<D>): Promise<string | null>;
+  /** Writes what changed and returns the response with `Set-Cookie` (and `Cache-Control: no-store`) added. */
+  commit(session: Session<D>, response: Response): Promise<Response>;
+  /** Like `commit(session)`, but answers synchronously when nothing has to be written or signed. */
+  commitFast(session: Session<D>): MaybePromise<string | null>;
+  /** Adds a `Set-Cookie` value to a response (copying it when its headers are immutable), with `Cache-Control: no-store`. */
+  applyCookie(response: Response, setCookie: string | null): Response;
+  /** Signs the session's ID ahead of time, so that `commit` needs no await for it (Node writes headers synchronously). */
+  prepare(session: Session<D>): Promise<string>;
+  /** Turns `(request, session, ...rest) => Response` into a plain fetch handler, for `Deno.serve`, `Bun.serve` and Workers. */
+  wrap<A extends unknown[] = []>(handler: SessionHandler<D, A>, options?: WrapOptions<A>): (request: Request, ...rest: A) => Promise<Response>;
+}
+
+/** Options of `wrap`. */
+export interface WrapOptions<A extends unknown[]> {
+  /** Where non-blocking work goes, from the handler's extra arguments (e.g. Workers' `ctx`). */
+  waitUntil?: (...rest: A) => ((promise: Promise<unknown>) => void) | undefined;
+  /** The response for a session error (store down, broken record). Default: a plain 503/500 without details. */
+  onError?: (error: UnsessionError, request: Request) => Response | Promise<Response>;
+}
+
+const SAFE_ID = /^[A-Za-z0-9_-]{16,256}$/;
+const TOMBSTONE_MAX = 10_000;
+
+const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> =>
+  value !== null && typeof value === "object" && typeof (value as Promise<T>).then === "function";
+
+const then = <T, R>(value: MaybePromise<T>, fn: (value: T) => MaybePromise<R>): MaybePromise<R> =>
+  isPromise(value) ? value.then(fn) : fn(value);
+
+/** The plain error response of the core: no stack, driver message, key or ID (checklist 27). */
+export function errorResponse(error: unknown): Response {
+  const status = error instanceof UnsessionError ? error.status : 500;
+  return new Response(status === 503 ? "Service Unavailable" : "Internal Server Error", {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  });
+}
+
+/**
+ * Creates the session manager: the one place where every session semantic lives.
+ *
+ * ```ts
+ * const sessions = createSessions<{ views?: number }>({ secret: process.env.SESSION_SECRET });
+ * Deno.serve(sessions.wrap((req, session) => {
+ *   session.data.views = (session.data.views ?? 0) + 1;
+ *   return new Response(`views: ${session.data.views}`);
+ * }));
+ * ```
+ */
+export function createSessions<D extends SessionData = SessionData>(options: SessionOptions): Sessions<D> {
+  const o = resolveOptions(options);
+  const signer = createSigner(o.secrets);
+  const rawStore: SessionStore = options.store ?? (options.storage ? storageStore(options.storage) : memoryStore());
+  const prefix = o.prefix;
+  // IDs destroyed or regenerated away by this process: a slower request still running on one must not write it back.
+  const tombstones = new Map<string, number>();
+
+  const emit = (type: SessionEvent["type"], id?: string, extra: Partial<SessionEvent> = {}): void => {
+    const onEvent = o.onEvent;
+    if (!onEvent) return;
+    const time = Date.now();
+    const deliver = (sid?: string, previousSid?: string) => {
+      try {
+        onEvent({ type, time, ...extra, ...(sid ? { sid } : {}), ...(previousSid ? { previousSid } : {}) });
+      } catch {
+        // A failing hook must not fail the request.
+      }
+    };
+    const prev = extra.previousSid;
+    void Promise.all([id ? hashId(id) : undefined, prev ? hashId(prev) : undefined]).then(([a, b]) => deliver(a, b));
+  };
+
+  const storeCall = <T>(kind: "read" | "write", fn: () => MaybePromise<T>): MaybePromise<T> => {
+    const fail = (error: unknown): never => {
+      if (error instanceof UnsessionError) throw error;
+      const e = new UnsessionError(kind === "read" ? "ERR_STORE_READ" : "ERR_STORE_WRITE", `the session store failed to ${kind}`, { cause: error });
+      emit("store_error", undefined, { error: e });
+      throw e;
+    };
+    let result: MaybePromise<T>;
+    try {
+      result = fn();
+    } catch (error) {
+      return fail(error);
+    }
+    if (!isPromise(result)) return result;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const e = new UnsessionError("ERR_STORE_TIMEOUT", `the session store did not answer within ${o.storeTimeout} ms`);
+        emit("store_error", undefined, { error: e });
+        reject(e);
+      }, o.storeTimeout);
+    });
+    return Promise.race([result.then(undefined, fail), timeout]).finally(() => clearTimeout(timer));
+  };
+
+  const read = (id: string) => storeCall("read", () => rawStore.get(prefix + id));
+  const write = (id: string, record: string, ttl: number) => storeCall("write", () => rawStore.set(prefix + id, record, ttl));
+  const remove = (id: string) => storeCall("write", () => rawStore.delete(prefix + id));
+
+  const bury = (id: string): void => {
+    if (tombstones.size >= TOMBSTONE_MAX) tombstones.delete(tombstones.keys().next().value as string);
+    tombstones.set(id, Date.now());
+  };
+
+  const newId = (): string => {
+    const id = o.genid ? o.genid() : randomId();
+    // unstorage rewrites ':', '/', '\' and cuts at '?': only IDs that stay themselves as keys are allowed (checklist 32).
+    if (typeof id !== "string" || !SAFE_ID.test(id)) {
+      throw new UnsessionError("ERR_OPTIONS", "genid must return 16–256 characters of [A-Za-z0-9_-]");
+    }
+    return id;
+  };
+
+  const idleOf = (s: SessionState): number => o.idleTimeout ?? s.maxAge ?? DEFAULT_IDLE_TIMEOUT;
+  const touchAfterOf = (s: SessionState): number => o.touchAfter ?? Math.min(60, idleOf(s) / 10);
+  /** The earliest server-side deadline, ms. */
+  const deadlineOf = (s: SessionState): number =>
+    o.absoluteTimeout === undefined ? s.meta.i : Math.min(s.meta.i, s.meta.c + o.absoluteTimeout * 1000);
+
+  const isSecure = (input: RequestLike): boolean =>
+    input.secure === true || (o.proxy && typeof input.forwardedProto === "string" && input.forwardedProto.split(",")[0]!.trim().toLowerCase() === "https");
+
+  const toRequestLike = (input: Request | RequestLike): RequestLike => {
+    if (typeof (input as Request).headers?.get !== "function") return input as RequestLike;
+    const request = input as Request;
+    const url = request.url;
+    return {
+      cookie: request.headers.get("cookie"),
+      secure: url.startsWith("https:"),
+      forwardedProto: o.proxy ? request.headers.get("x-forwarded-proto") : null,
+      path: o.cookie.path === "/" ? "/" : new URL(url).pathname,
+    };
+  };
+
+  const fresh = (secure: boolean, detached: boolean, waitUntil: LoadOptions["waitUntil"]): SessionState => {
+    const now = Date.now();
+    return {
+      id: "",
+      signed: undefined,
+      signing: undefined,
+      stored: false,
+      sendCookie: false,
+      data: {},
+      snapshot: undefined,
+      dirty: false,
+      destroyed: false,
+      discarded: false,
+      meta: { c: now, i: now },
+      flashIn: undefined,
+      flashOut: undefined,
+      maxAge: o.cookie.maxAge,
+      expires: o.cookie.expires,
+      secure,
+      detached,
+      touchForced: false,
+      waitUntil,
+    };
+  };
+
+  const ensureId = (s: SessionState): string => {
+    if (!s.id) s.id = newId();
+    return s.id;
+  };
+
+  const sign = (s: SessionState): MaybePromise<string> => {
+    if (s.signed !== undefined) return s.signed;
+    const id = ensureId(s);
+    return (s.signing ??= signer.sign(id).then((value) => {
+      if (s.id === id) s.signed = value;
+      return value;
+    }));
+  };
+
+  /** Fills a state from a stored record; `false` when the record is expired. */
+  const adopt = (s: SessionState, record: SessionRecord, now: number): boolean => {
+    const { cookie, __unsession: meta, ...data } = record;
+    const cookieExpires = typeof cookie.expires === "string" ? Date.parse(cookie.expires) : Number.NaN;
+    s.maxAge = typeof cookie.originalMaxAge === "number" && cookie.originalMaxAge >= 0 ? Math.round(cookie.originalMaxAge / 1000) : o.cookie.expires ? undefined : cookie.originalMaxAge === null ? undefined : o.cookie.maxAge;
+    // A record written by express-session has no metadata: its cookie expiry is its idle deadline, and the absolute timeout starts now.
+    let idle = meta?.i ?? (Number.isFinite(cookieExpires) ? cookieExpires : now + idleOf(s) * 1000);
+    if (meta && Number.isFinite(cookieExpires) && cookieExpires > idle) idle = cookieExpires;
+    s.meta = { c: meta?.c ?? now, i: idle, ...(meta?.u !== undefined ? { u: meta.u } : {}) };
+    s.flashIn = meta?.f && typeof meta.f === "object" ? { ...meta.f } : undefined;
+    s.data = data;
+    s.snapshot = undefined;
+    s.dirty = false;
+    s.stored = true;
+    return deadlineOf(s) > now;
+  };
+
+  const loadFast = (input: Request | RequestLike, extra?: LoadOptions): MaybePromise<Session<D>> => {
+    const req = toRequestLike(input);
+    const secure = isSecure(req);
+    const path = req.path ?? "/";
+    const detached = o.cookie.path !== "/" && !(path === o.cookie.path || path.startsWith(o.cookie.path.endsWith("/") ? o.cookie.path : o.cookie.path + "/"));
+    const s = fresh(secure, detached, extra?.waitUntil);
+    const session = new Session<D>(ctx, s);
+    if (detached) return session;
+    const values = readCookieValues(req.cookie, o.name);
+    if (values.length === 0) return session;
+    return then(firstValid(values, 0), (found) => {
+      if (!found) return session;
+      const [id, value] = found;
+      if (tombstones.has(id)) return session;
+      return then(read(id), (raw) => {
+        if (raw === null || raw === undefined) {
+          emit("unknown_id", id);
+          return session;
+        }
+        const now = Date.now();
+        const record = parseRecord(raw);
+        const tmp = fresh(secure, false, extra?.waitUntil);
+        if (!adopt(tmp, record, now)) {
+          emit("expired", id);
+          const gone = storeCall("write", () => rawStore.delete(prefix + id));
+          if (isPromise(gone)) (extra?.waitUntil ?? ((p) => void p.catch(() => {})))(gone.catch(() => {}));
+          return session;
+        }
+        Object.assign(s, tmp);
+        s.id = id;
+        // Re-sign under the first secret when the cookie verified with an older one (rotation).
+        if (value.startsWith(`s:${id}.`) && o.secrets.length > 1) {
+          s.signing = signer.sign(id).then((signed) => {
+            s.signed = signed;
+            if (signed !== value) s.sendCookie = true;
+            return signed;
+          });
+        } else {
+          s.signed = value;
+        }
+        return session;
+      });
+    });
+  };
+
+  /** The first cookie value whose signature verifies, as [id, value]. */
+  const firstValid = (values: string[], index: number): MaybePromise<[string, string] | null> => {
+    if (index >= values.length) return null;
+    const value = values[index]!;
+    return then(signer.unsign(value), (id) => {
+      if (id !== null && SAFE_ID.test(id)) return [id, value] as [string, string];
+      emit("invalid_signature");
+      return firstValid(values, index + 1);
+    });
+  };
+
+  const isModified = (s: SessionState): boolean => s.dirty || (s.snapshot !== undefined && stringify(s.data) !== s.snapshot);
+
+  const attributes = (s: SessionState, now: number): CookieAttributes => {
+    const c = o.cookie;
+    const attrs: CookieAttributes = {
+      path: c.path,
+      domain: c.domain,
+      httpOnly: c.httpOnly,
+      secure: c.secure === "auto" ? s.secure : c.secure,
+      sameSite: c.sameSite,
+      partitioned: c.partitioned,
+      priority: c.priority,
+    };
+    if (s.maxAge !== undefined || s.expires !== undefined) {
+      // The cookie never outlives the server-side deadline (checklist 11).
+      const wanted = s.expires ? s.expires.getTime() : now + s.maxAge! * 1000;
+      const until = Math.min(wanted, deadlineOf(s));
+      attrs.maxAge = Math.max(0, Math.floor((until - now) / 1000));
+      attrs.expires = new Date(now + attrs.maxAge * 1000);
+    }
+    return attrs;
+  };
+
+  const storedCookie = (s: SessionState, attrs: CookieAttributes): StoredCookie => {
+    const cookie: StoredCookie = {
+      originalMaxAge: s.maxAge === undefined ? (s.expires ? s.expires.getTime() - Date.now() : null) : s.maxAge * 1000,
+      expires: attrs.expires ? attrs.expires.toISOString() : null,
+      secure: attrs.secure,
+      httpOnly: attrs.httpOnly,
+      path: attrs.path,
+    };
+    if (attrs.domain !== undefined) cookie.domain = attrs.domain;
+    if (attrs.sameSite !== undefined) cookie.sameSite = attrs.sameSite;
+    if (attrs.partitioned) cookie.partitioned = true;
+    if (attrs.priority) cookie.priority = attrs.priority;
+    return cookie;
+  };
+
+  /** Builds the record JSON: `{"cookie":…,<data>,"__unsession":…}` (express-session's layout plus our metadata). */
+  const recordJson = (s: SessionState, now: number): [string, number] => {
+    const data = s.data as Record<string, unknown>;
+    if (Object.prototype.hasOwnProperty.call(data, "cookie") || Object.prototype.hasOwnProperty.call(data, "__unsession")) {
+      throw new UnsessionError("ERR_SERIALIZE", 'session data may not use the reserved keys "cookie" and "__unsession"');
+    }
+    s.meta.i = now + idleOf(s) * 1000;
+    const flash = { ...s.flashIn, ...s.flashOut };
+    const meta: RecordMeta = { c: s.meta.c, i: s.meta.i };
+    if (s.meta.u !== undefined) meta.u = s.meta.u;
+    if (Object.keys(flash).length > 0) meta.f = flash;
+    const attrs = attributes(s, now);
+    const body = stringify(data);
+    const json = `{"cookie":${JSON.stringify(storedCookie(s, attrs))},${body.length > 2 ? body.slice(1, -1) + "," : ""}"__unsession":${stringify(meta)}}`;
+    const ttl = Math.max(1, Math.ceil((deadlineOf(s) - now) / 1000));
+    return [json, ttl];
+  };
+
+  const writeFull = (s: SessionState): MaybePromise<void> => {
+    const now = Date.now();
+    const id = ensureId(s);
+    const [json, ttl] = recordJson(s, now);
+    return then(write(id, json, ttl), () => {
+      if (!s.stored) s.sendCookie = true;
+      s.stored = true;
+      s.flashIn = { ...s.flashIn, ...s.flashOut };
+      s.flashOut = undefined;
+      s.snapshot = s.snapshot === undefined ? undefined : stringify(s.data);
+      s.dirty = false;
+    });
+  };
+
+  /** Extends the idle deadline of the record as it is now in the store, never writing this request's stale copy (checklist 34). */
+  const touchRecord = (s: SessionState): MaybePromise<void> => {
+    const id = s.id;
+    return then(read(id), (raw) => {
+      if (raw === null || raw === undefined || tombstones.has(id)) return;
+      const now = Date.now();
+      const record = parseRecord(raw);
+      const meta: RecordMeta = { ...(record.__unsession ?? { c: s.meta.c, i: now }) };
+      meta.i = now + idleOf(s) * 1000;
+      s.meta.i = meta.i;
+      const attrs = attributes(s, now);
+      record.cookie = { ...record.cookie, expires: attrs.expires ? attrs.expires.toISOString() : null };
+      record.__unsession = meta;
+      const ttl = Math.max(1, Math.ceil((deadlineOf(s) - now) / 1000));
+      return write(id, stringify(record), ttl);
+    });
+  };
+
+  const cookieFor = (s: SessionState): MaybePromise<string | null> => {
+    const now = Date.now();
+    // A Secure cookie is never sent over http (checklist 7): the request is left without one.
+    if (o.cookie.secure === true && !s.secure) return null;
+    return then(sign(s), (value) => serializeCookie(o.name, value, attributes(s, now)));
+  };
+
+  const commitFast = (session: Session<D>): MaybePromise<string | null> => {
+    const s = stateOf(session);
+    if (s.detached || s.discarded) return null;
+    if (s.destroyed) return serializeClearCookie(o.name, attributes(s, Date.now()));
+    const modified = isModified(s);
+    const now = Date.now();
+    let work: MaybePromise<void> = undefined;
+    if (!s.stored) {
+      if (modified || o.saveUninitialized) work = writeFull(s);
+    } else if (modified || o.resave) {
+      if (!tombstones.has(s.id)) work = writeFull(s);
+    } else if (s.touchForced || s.meta.i - now < (idleOf(s) - touchAfterOf(s)) * 1000) {
+      const touch = touchRecord(s);
+      if (s.waitUntil && isPromise(touch)) {
+        s.waitUntil(touch.catch(() => {}));
+      } else {
+        work = touch;
+      }
+    }
+    return then(work, () => {
+      if (!s.stored) return null;
+      const hasExpiry = s.maxAge !== undefined || s.expires !== undefined;
+      const send = s.sendCookie || o.rolling || (modified && hasExpiry) || (s.touchForced && hasExpiry);
+      if (!send) return s.signing && !s.signed ? then(s.signing, () => (s.sendCookie ? cookieFor(s) : null)) : null;
+      return cookieFor(s);
+    });
+  };
+
+  const ctx: SessionContext = {
+    async regenerate(session, keepData) {
+      const s = stateOf(session);
+      if (s.destroyed) throw new UnsessionError("ERR_STATE", "cannot regenerate a destroyed session");
+      const oldId = s.id;
+      const wasStored = s.stored;
+      const previous = oldId || undefined;
+      if (!keepData) {
+        s.data = {};
+        s.snapshot = undefined;
+        s.flashIn = undefined;
+      } else {
+        void session.data; // take a snapshot so the kept data counts as set
+      }
+      s.id = newId();
+      s.signed = undefined;
+      s.signing = undefined;
+      s.stored = false;
+      s.dirty = keepData;
+      s.sendCookie = true;
+      const now = Date.now();
+      s.meta = { c: now, i: now };
+      void sign(s);
+      if (oldId) bury(oldId);
+      emit("regenerated", s.id, previous ? { previousSid: previous } : {});
+      if (wasStored && oldId) {
+        const gone = remove(oldId);
+        if (isPromise(gone)) {
+          if (s.waitUntil) s.waitUntil(gone.catch(() => {}));
+          else await gone;
+        }
+      }
+    },
+    async destroy(session) {
+      const s = stateOf(session);
+      if (s.destroyed) return;
+      s.destroyed = true;
+      if (!s.id) return;
+      bury(s.id);
+      emit("destroyed", s.id);
+      if (s.stored) {
+        s.stored = false;
+        await remove(s.id);
+      }
+    },
+    async reload(session) {
+      const s = stateOf(session);
+      if (!s.stored) throw new UnsessionError("ERR_STATE", "the session has no stored record to reload");
+      const raw = await read(s.id);
+      if (raw === null || raw === undefined) {
+        s.stored = false;
+        throw new UnsessionError("ERR_STATE", "the session no longer exists in the store");
+      }
+      const expiredNow = !adopt(s, parseRecord(raw), Date.now());
+      s.flashOut = undefined;
+      if (expiredNow) {
+        s.stored = false;
+        throw new UnsessionError("ERR_STATE", "the session has expired");
+      }
+    },
+    async save(session) {
+      const s = stateOf(session);
+      if (s.destroyed) throw new UnsessionError("ERR_STATE", "cannot save a destroyed session");
+      if (s.detached) return;
+      await writeFull(s);
+    },
+    async unset(session) {
+      const s = stateOf(session);
+      if (o.unset === "destroy") await ctx.destroy(session);
+      else s.discarded = true;
+    },
+  };
+
+  const applyCookie = (response: Response, setCookie: string | null): Response => {
+    if (setCookie === null) return response;
+    try {
+      response.headers.append("set-cookie", setCookie);
+      response.headers.set("cache-control", "no-store");
+      return response;
+    } catch {
+      // Immutable headers (Response.redirect, fetch results): copy the response.
+      const copy = new Response(response.body, response);
+      copy.headers.append("set-cookie", setCookie);
+      copy.headers.set("cache-control", "no-store");
+      return copy;
+    }
+  };
+
+  async function commit(session: Session<D>): Promise<string | null>;
+  async function commit(session: Session<D>, response: Response): Promise<Response>;
+  async function commit(session: Session<D>, response?: Response): Promise<string | null | Response> {
+    const setCookie = await commitFast(session);
+    return response ? applyCookie(response, setCookie) : setCookie;
+  }
+
+  return {
+    options: o,
+    store: rawStore,
+    load: async (input, extra) => loadFast(input, extra),
+    loadFast,
+    commit,
+    commitFast,
+    applyCookie,
+    prepare: async (session) => sign(stateOf(session)),
+    wrap(handler, wrapOptions) {
+      const onError = wrapOptions?.onError ?? ((error: UnsessionError) => errorResponse(error));
+      return async (request, ...rest) => {
+        let session: Session<D>;
+        try {
+          session = await loadFast(request, { waitUntil: wrapOptions?.waitUntil?.(...rest) });
+        } catch (error) {
+          if (!(error instanceof UnsessionError)) throw error;
+          return onError(error, request);
+        }
+        let response: Response;
+        try {
+          response = await handler(request, session, ...rest);
+        } catch (error) {
+          // A failed logout still clears the cookie (checklist 26); other changes of a failed handler are not committed.
+          if (error instanceof UnsessionError) {
+            const out = await onError(error, request);
+            return session.destroyed ? applyCookie(out, await commitFast(session)) : out;
+          }
+          throw error;
+        }
+        try {
+          return applyCookie(response, await commitFast(session));
+        } catch (error) {
+          if (!(error instanceof UnsessionError)) throw error;
+          return onError(error, request);
+        }
+      };
+    },
+  };
+}
+
+const hashCache = new Map<string, string>();
+/** Hex SHA-256 prefix of an ID, for logs and events: never the ID itself. */
+export async function hashId(id: string): Promise<string> {
+  const hit = hashCache.get(id);
+  if (hit) return hit;
+  const digest = new Uint8Array(await subtle.digest("SHA-256", new TextEncoder().encode(id)));
+  let hex = "";
+  for (let i = 0; i < 8; i++) hex += digest[i]!.toString(16).padStart(2, "0");
+  if (hashCache.size > 1000) hashCache.clear();
+  hashCache.set(id, hex);
+  return hex;
+}

@@ -1,0 +1,167 @@
+/**
+ * The options of `createSessions`, their defaults and their validation.
+ * @module
+ */
+import type { Storage } from "unstorage";
+import { UnsessionError } from "./errors.ts";
+import type { CookieOptions, SessionEvent, SessionStore } from "./types.ts";
+
+/** Options of `createSessions`. Times are in seconds unless named otherwise. */
+export interface SessionOptions {
+  /** Secret(s) of at least 32 characters. An array rotates: the first signs, all verify. */
+  secret: string | readonly string[];
+  /** Any unstorage `Storage`. Default: the embedded bounded memory store. */
+  storage?: Storage;
+  /** A `SessionStore` (takes precedence over `storage`), e.g. `memoryStore({ max })`. */
+  store?: SessionStore;
+  /** Key prefix of records in the storage. @default "sess:" */
+  prefix?: string;
+  /** Cookie name. Generic on purpose (OWASP: no framework fingerprint). @default "sid" */
+  name?: string;
+  /** Cookie attributes. */
+  cookie?: CookieOptions;
+  /** Save a new session even when nothing was set in it. @default false */
+  saveUninitialized?: boolean;
+  /** Save the session on every request, even unchanged. @default false */
+  resave?: boolean;
+  /** Send the cookie on every response, extending its expiry. @default false */
+  rolling?: boolean;
+  /** What `session.unset()` does: discard this request's changes (`keep`) or destroy the session. @default "keep" */
+  unset?: "keep" | "destroy";
+  /** Trust `X-Forwarded-Proto` for `secure: "auto"`. @default false */
+  proxy?: boolean;
+  /**
+   * Idle timeout: a session unused for this long is expired, checked on every load.
+   * @default cookie.maxAge, or 86400 (one day) for browser-session cookies
+   */
+  idleTimeout?: number;
+  /** Absolute timeout from creation, never extended by activity. Off by default; 8–24 h is common (OWASP). */
+  absoluteTimeout?: number;
+  /**
+   * A session read without changes is rewritten only when its idle deadline would move by more than this.
+   * @default one tenth of the idle timeout, at most 60
+   */
+  touchAfter?: number;
+  /** Rotate the session ID after this many seconds of life (renewal), keeping the old ID valid for `renewGrace`. Off by default. */
+  renewAfter?: number;
+  /** Seconds an old ID keeps working after a renewal. @default 10 */
+  renewGrace?: number;
+  /** Milliseconds after which a store call fails with `ERR_STORE_TIMEOUT`. @default 5000 */
+  storeTimeout?: number;
+  /** Custom ID generator. IDs must be 16–256 characters of `[A-Za-z0-9_-]`. Default: 32 random bytes, base64url. */
+  genid?: () => string;
+  /** Store a SHA-256 hash of the ID as the key instead of the ID itself (records under raw IDs are still read). @default false */
+  hashIds?: boolean;
+  /** Receives lifecycle events (IDs hashed). Exceptions thrown by it are ignored. */
+  onEvent?: (event: SessionEvent) => void;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  secrets: readonly string[];
+  prefix: string;
+  name: string;
+  cookie: Required<Pick<CookieOptions, "path" | "httpOnly" | "secure" | "sameSite">> & CookieOptions;
+  saveUninitialized: boolean;
+  resave: boolean;
+  rolling: boolean;
+  unset: "keep" | "destroy";
+  proxy: boolean;
+  idleTimeout: number | undefined;
+  absoluteTimeout: number | undefined;
+  touchAfter: number | undefined;
+  renewAfter: number | undefined;
+  renewGrace: number;
+  storeTimeout: number;
+  genid: (() => string) | undefined;
+  hashIds: boolean;
+  onEvent: ((event: SessionEvent) => void) | undefined;
+}
+
+/** Minimum secret length, per OWASP ASVS 11.2.3 (≥ 128 bits of key material; 32 characters). */
+export const MIN_SECRET_LENGTH = 32;
+/** Default idle timeout when the cookie has no maxAge: one day, as connect-redis' default TTL. */
+export const DEFAULT_IDLE_TIMEOUT = 86_400;
+
+const fail = (message: string): never => {
+  throw new UnsessionError("ERR_OPTIONS", message);
+};
+
+const positive = (name: string, value: number | undefined, allowZero = false): number | undefined => {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    fail(`${name} must be a ${allowZero ? "non-negative" : "positive"} number of seconds (got ${String(value)})`);
+  }
+  return value;
+};
+
+/** Validates options and applies defaults; throws `ERR_OPTIONS` with a message that says what to fix. */
+export function resolveOptions(options: SessionOptions): ResolvedOptions {
+  if (!options || typeof options !== "object") fail("options are required: createSessions({ secret })");
+  const secrets = typeof options.secret === "string" ? [options.secret] : options.secret;
+  if (!Array.isArray(secrets) || secrets.length === 0) {
+    fail("secret is required: a string of at least 32 characters, or an array of them (the first signs)");
+  }
+  for (const secret of secrets) {
+    if (typeof secret !== "string" || secret.length < MIN_SECRET_LENGTH) {
+      fail(`secret must be at least ${MIN_SECRET_LENGTH} characters (got ${typeof secret === "string" ? secret.length : typeof secret})`);
+    }
+  }
+  const name = options.name ?? "sid";
+  if (typeof name !== "string" || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) fail(`name must be a valid cookie name (got ${JSON.stringify(name)})`);
+
+  const c = options.cookie ?? {};
+  const cookie = {
+    ...c,
+    path: c.path ?? "/",
+    httpOnly: c.httpOnly ?? true,
+    secure: c.secure ?? ("auto" as const),
+    sameSite: c.sameSite ?? ("lax" as const),
+  };
+  if (c.maxAge !== undefined) positive("cookie.maxAge", c.maxAge, true);
+  if (c.expires !== undefined && !(c.expires instanceof Date && !Number.isNaN(c.expires.getTime()))) fail("cookie.expires must be a valid Date");
+  if (typeof cookie.path !== "string" || !cookie.path.startsWith("/")) fail(`cookie.path must start with "/" (got ${JSON.stringify(cookie.path)})`);
+  const sameSite = typeof cookie.sameSite === "string" ? cookie.sameSite.toLowerCase() : cookie.sameSite;
+  if (![true, false, "lax", "strict", "none"].includes(sameSite as never)) fail(`cookie.sameSite must be "lax", "strict" or "none" (got ${String(cookie.sameSite)})`);
+  cookie.sameSite = sameSite as typeof cookie.sameSite;
+  if (![true, false, "auto"].includes(cookie.secure as never)) fail(`cookie.secure must be true, false or "auto" (got ${String(cookie.secure)})`);
+  // RFC 6265bis §4.1.2.7: SameSite=None requires Secure.
+  if (sameSite === "none" && cookie.secure === false) fail('cookie.sameSite "none" requires cookie.secure true or "auto"');
+  if (cookie.partitioned && cookie.secure === false) fail("cookie.partitioned requires cookie.secure true or \"auto\"");
+  // RFC 6265bis §4.1.3: cookie name prefixes.
+  if (name.startsWith("__Secure-") && cookie.secure !== true) fail("a __Secure- cookie name requires cookie.secure: true");
+  if (name.startsWith("__Host-") && (cookie.secure !== true || cookie.path !== "/" || cookie.domain !== undefined)) {
+    fail('a __Host- cookie name requires cookie.secure: true, cookie.path "/" and no cookie.domain');
+  }
+
+  const unset = options.unset ?? "keep";
+  if (unset !== "keep" && unset !== "destroy") fail(`unset must be "keep" or "destroy" (got ${String(unset)})`);
+  const storeTimeout = options.storeTimeout ?? 5000;
+  if (typeof storeTimeout !== "number" || !(storeTimeout > 0)) fail(`storeTimeout must be a positive number of milliseconds (got ${String(storeTimeout)})`);
+  if (options.genid !== undefined && typeof options.genid !== "function") fail("genid must be a function returning a string");
+  if (options.onEvent !== undefined && typeof options.onEvent !== "function") fail("onEvent must be a function");
+  if (options.storage !== undefined && (typeof options.storage !== "object" || typeof options.storage.getItemRaw !== "function")) {
+    fail("storage must be an unstorage Storage (createStorage({ driver }))");
+  }
+
+  return {
+    secrets,
+    prefix: options.prefix ?? "sess:",
+    name,
+    cookie,
+    saveUninitialized: options.saveUninitialized ?? false,
+    resave: options.resave ?? false,
+    rolling: options.rolling ?? false,
+    unset,
+    proxy: options.proxy ?? false,
+    idleTimeout: positive("idleTimeout", options.idleTimeout),
+    absoluteTimeout: positive("absoluteTimeout", options.absoluteTimeout),
+    touchAfter: positive("touchAfter", options.touchAfter, true),
+    renewAfter: positive("renewAfter", options.renewAfter),
+    renewGrace: positive("renewGrace", options.renewGrace, true) ?? 10,
+    storeTimeout,
+    genid: options.genid,
+    hashIds: options.hashIds ?? false,
+    onEvent: options.onEvent,
+  };
+}

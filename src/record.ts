@@ -1,0 +1,70 @@
+/**
+ * Parsing and serialising stored records safely (express-session's record format).
+ * @module
+ */
+import { UnsessionError } from "./errors.ts";
+import type { SessionRecord } from "./types.ts";
+
+// Keys dropped while parsing: they could change prototypes when the data is later copied (A5 15.3.6).
+const reviver = (key: string, value: unknown): unknown => {
+  if (key === "__proto__") return undefined;
+  if (key === "constructor" && value !== null && typeof value === "object" && "prototype" in value) return undefined;
+  return value;
+};
+
+/** Parses what a store returned into a record, or throws `ERR_STORE_DATA`. */
+export function parseRecord(raw: unknown): SessionRecord {
+  let value: unknown = raw;
+  if (typeof raw === "string") {
+    try {
+      value = JSON.parse(raw, reviver);
+    } catch {
+      throw new UnsessionError("ERR_STORE_DATA", "a stored session record is not valid JSON");
+    }
+  } else if (raw !== null && typeof raw === "object") {
+    // A driver that returns objects (already parsed): copy through JSON so that nothing is shared or polluted.
+    try {
+      value = JSON.parse(JSON.stringify(raw), reviver);
+    } catch {
+      throw new UnsessionError("ERR_STORE_DATA", "a stored session record cannot be read as JSON");
+    }
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new UnsessionError("ERR_STORE_DATA", `a stored session record must be an object (got ${Array.isArray(value) ? "array" : typeof value})`);
+  }
+  const record = value as SessionRecord;
+  const cookie = record.cookie as unknown;
+  if (cookie === null || typeof cookie !== "object" || Array.isArray(cookie)) {
+    throw new UnsessionError("ERR_STORE_DATA", "a stored session record has no cookie object");
+  }
+  const meta = record.__unsession as unknown;
+  if (meta !== undefined && (meta === null || typeof meta !== "object" || typeof (meta as { c?: unknown }).c !== "number")) {
+    throw new UnsessionError("ERR_STORE_DATA", "a stored session record has malformed unsession metadata");
+  }
+  return record;
+}
+
+// Only JSON's own shapes are accepted, so that a Map or a class instance is never saved as {} (checklist 31).
+// The root may have any prototype (adapters expose data through their own session objects).
+const replacer = function (this: unknown, key: string, value: unknown): unknown {
+  if (key !== "" && value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      throw new UnsessionError(
+        "ERR_SERIALIZE",
+        `session data must be JSON: a ${(proto?.constructor?.name as string | undefined) ?? "non-plain object"} cannot be stored (convert it, e.g. Object.fromEntries(map))`,
+      );
+    }
+  }
+  return value;
+};
+
+/** JSON of session data or a record; throws `ERR_SERIALIZE` for BigInt, cycles, Map, Set and class instances. */
+export function stringify(value: unknown): string {
+  try {
+    return JSON.stringify(value, replacer);
+  } catch (error) {
+    if (error instanceof UnsessionError) throw error;
+    throw new UnsessionError("ERR_SERIALIZE", `session data cannot be serialised to JSON: ${(error as Error).message}`, { cause: error });
+  }
+}

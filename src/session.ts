@@ -1,0 +1,182 @@
+/**
+ * The session object handed to handlers.
+ * @module
+ */
+import { UnsessionError } from "./errors.ts";
+import { stringify } from "./record.ts";
+import type { RecordMeta, SessionData } from "./types.ts";
+
+/** @internal The manager's side of a session. */
+export interface SessionContext {
+  regenerate(session: Session<any>, keepData: boolean): Promise<void>;
+  destroy(session: Session<any>): Promise<void>;
+  reload(session: Session<any>): Promise<void>;
+  save(session: Session<any>): Promise<void>;
+  unset(session: Session<any>): Promise<void>;
+}
+
+/** @internal Mutable state of a session, shared with the manager only. */
+export interface SessionState {
+  id: string;
+  /** `s:<id>.<mac>` once signed. */
+  signed: string | undefined;
+  signing: Promise<string> | undefined;
+  /** A record under `id` exists in the store (as far as this request knows). */
+  stored: boolean;
+  /** The cookie must be sent at commit (new ID saved, renewal, re-sign under the first secret). */
+  sendCookie: boolean;
+  data: SessionData;
+  /** JSON of `data` when first handed out; undefined while nobody has looked at `data`. */
+  snapshot: string | undefined;
+  dirty: boolean;
+  destroyed: boolean;
+  discarded: boolean;
+  meta: RecordMeta;
+  flashIn: Record<string, unknown> | undefined;
+  flashOut: Record<string, unknown> | undefined;
+  /** Per-session cookie lifetime, seconds (undefined: browser-session cookie). */
+  maxAge: number | undefined;
+  expires: Date | undefined;
+  secure: boolean;
+  /** The request is outside the cookie's Path: nothing is read, written or sent. */
+  detached: boolean;
+  touchForced: boolean;
+  waitUntil: ((promise: Promise<unknown>) => void) | undefined;
+}
+
+let readState: (session: Session<any>) => SessionState;
+/** @internal The state behind a session (the manager's access; not re-exported). */
+export const stateOf = (session: Session<any>): SessionState => readState(session);
+
+/** The cookie settings of one session; changing them is a change of the session. */
+export interface SessionCookie {
+  /** Lifetime in seconds from now (undefined: a browser-session cookie). */
+  maxAge: number | undefined;
+  /** When the cookie expires (undefined: a browser-session cookie). */
+  expires: Date | undefined;
+}
+
+/**
+ * One user's session during one request. Created by `sessions.load()`; written by `sessions.commit()`.
+ * `data` is a plain object; any change to it, nested ones included, is detected at commit.
+ */
+export class Session<D extends SessionData = SessionData> {
+  readonly #state: SessionState;
+  static {
+    readState = (session) => session.#state;
+  }
+  readonly #ctx: SessionContext;
+  /** The session's cookie lifetime, changeable per session (e.g. "remember me"). */
+  readonly cookie: SessionCookie;
+
+  /** @internal Sessions are made by the manager. */
+  constructor(ctx: SessionContext, state: SessionState) {
+    this.#ctx = ctx;
+    this.#state = state;
+    const self = state;
+    this.cookie = {
+      get maxAge() {
+        if (self.expires) return Math.max(0, Math.round((self.expires.getTime() - Date.now()) / 1000));
+        return self.maxAge;
+      },
+      set maxAge(value: number | undefined) {
+        if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value < 0)) {
+          throw new UnsessionError("ERR_STATE", `cookie.maxAge must be a non-negative number of seconds (got ${String(value)})`);
+        }
+        self.maxAge = value;
+        self.expires = undefined;
+        self.dirty = true;
+      },
+      get expires() {
+        if (self.expires) return self.expires;
+        return self.maxAge === undefined ? undefined : new Date(Date.now() + self.maxAge * 1000);
+      },
+      set expires(value: Date | undefined) {
+        self.expires = value;
+        self.maxAge = undefined;
+        self.dirty = true;
+      },
+    };
+  }
+
+  /** The session ID. Never put it in a body, URL or header other than the cookie. */
+  get id(): string {
+    return this.#state.id;
+  }
+
+  /** True when no stored record backs this session yet (no cookie came in, it was unknown or expired, or it was regenerated). */
+  get isNew(): boolean {
+    return !this.#state.stored;
+  }
+
+  /** The session's data. Mutate it freely; replacing it is a change too. */
+  get data(): D {
+    const s = this.#state;
+    if (s.snapshot === undefined) s.snapshot = stringify(s.data);
+    return s.data as D;
+  }
+
+  set data(value: D) {
+    const s = this.#state;
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new UnsessionError("ERR_STATE", "session.data must be a plain object");
+    }
+    s.data = value;
+    s.dirty = true;
+  }
+
+  /** True once `destroy()` was called. */
+  get destroyed(): boolean {
+    return this.#state.destroyed;
+  }
+
+  /**
+   * Issues a new ID and removes the old record at once: call it at login (defence against fixation).
+   * The data is emptied unless `keepData` is true.
+   */
+  regenerate(options: { keepData?: boolean } = {}): Promise<void> {
+    return this.#ctx.regenerate(this, options.keepData === true);
+  }
+
+  /** Removes the record now; the response clears the cookie. */
+  destroy(): Promise<void> {
+    return this.#ctx.destroy(this);
+  }
+
+  /** Discards changes made since the load and reads the record again. */
+  reload(): Promise<void> {
+    return this.#ctx.reload(this);
+  }
+
+  /** Writes the session now (commit would write it at the end of the request anyway). */
+  save(): Promise<void> {
+    return this.#ctx.save(this);
+  }
+
+  /** Extends the idle deadline on this request even when the touch throttle would skip it. */
+  touch(): void {
+    this.#state.touchForced = true;
+  }
+
+  /** Applies the `unset` option: discard this request's changes (`keep`) or destroy the session (`destroy`). */
+  unset(): Promise<void> {
+    return this.#ctx.unset(this);
+  }
+
+  /** Sets a flash value: readable once, from the next request on. */
+  flash(key: string, value: unknown): void {
+    const s = this.#state;
+    (s.flashOut ??= {})[key] = value;
+    s.dirty = true;
+  }
+
+  /** Reads a flash value set by an earlier request, and removes it. */
+  getFlash<T = unknown>(key: string): T | undefined {
+    const s = this.#state;
+    if (!s.flashIn || !Object.prototype.hasOwnProperty.call(s.flashIn, key)) return undefined;
+    const value = s.flashIn[key] as T;
+    delete s.flashIn[key];
+    s.dirty = true;
+    return value;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Contracts shared across the core's modules.
+ * @module
+ */
+
+/** Session data: any JSON-serialisable object. `cookie` is reserved by the stored record format. */
+export type SessionData = Record<string, unknown>;
+
+/** A value that may or may not be a promise: the core answers synchronously when it can. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** `SameSite` cookie attribute. */
+export type SameSite = "lax" | "strict" | "none";
+
+/** Options of the session cookie. */
+export interface CookieOptions {
+  /** @default "/" */
+  path?: string;
+  /** No Domain by default (host-only cookie, OWASP). */
+  domain?: string;
+  /** @default true */
+  httpOnly?: boolean;
+  /**
+   * `true`: always Secure (no cookie is sent over http); `false`: never;
+   * `"auto"`: Secure when the request is https (with `proxy`, as told by `X-Forwarded-Proto`).
+   * @default "auto"
+   */
+  secure?: boolean | "auto";
+  /** @default "lax" */
+  sameSite?: SameSite | boolean;
+  /** CHIPS `Partitioned` attribute. */
+  partitioned?: boolean;
+  /** `Priority` attribute. */
+  priority?: "low" | "medium" | "high";
+  /**
+   * Lifetime of the cookie in seconds; unset makes a browser-session cookie.
+   * Each session may change its own (`session.cookie.maxAge`).
+   */
+  maxAge?: number;
+  /** A fixed expiry date instead of `maxAge` (express-session's `cookie.expires`). */
+  expires?: Date;
+}
+
+/** A lifecycle event, delivered to `onEvent`. IDs are never given raw: `sid` is a SHA-256 prefix of the ID. */
+export interface SessionEvent {
+  type:
+    | "created"
+    | "regenerated"
+    | "destroyed"
+    | "expired"
+    | "invalid_signature"
+    | "unknown_id"
+    | "store_error"
+    | "renewed"
+    | "revoked";
+  /** Hex SHA-256 prefix (16 chars) of the session ID concerned, when there is one. */
+  sid?: string;
+  /** Hashed previous ID, for `regenerated` and `renewed`. */
+  previousSid?: string;
+  /** The error, for `store_error`. */
+  error?: unknown;
+  /** Milliseconds since the epoch. */
+  time: number;
+}
+
+/** The stored form of the cookie, as express-session stores write it. */
+export interface StoredCookie {
+  originalMaxAge: number | null;
+  expires: string | null;
+  secure?: boolean;
+  httpOnly?: boolean;
+  domain?: string;
+  path?: string;
+  sameSite?: SameSite | boolean;
+  partitioned?: boolean;
+  priority?: "low" | "medium" | "high";
+}
+
+/** Bookkeeping that unsession keeps in a record (key `__unsession`), invisible in `session.data`. */
+export interface RecordMeta {
+  /** Creation time, ms: the base of the absolute timeout. */
+  c: number;
+  /** Idle deadline, ms. */
+  i: number;
+  /** Flash values set for the next request. */
+  f?: Record<string, unknown>;
+  /** User the session is bound to (for revocation). */
+  u?: string;
+  /** Time of the last ID renewal, ms. */
+  r?: number;
+}
+
+/** A stored session record: express-session's format plus unsession's bookkeeping. */
+export interface SessionRecord {
+  cookie: StoredCookie;
+  __unsession?: RecordMeta;
+  [key: string]: unknown;
+}
+
+/**
+ * Where session records live. A store never sees cookies or requests.
+ * IDs given to a store are already safe keys (see `SessionStore` implementations).
+ */
+export interface SessionStore {
+  /** The record as stored (a JSON string or an object), or `null` when missing or expired. Throw only when the store itself fails. */
+  get(id: string): MaybePromise<string | SessionRecord | null | undefined>;
+  /** Create or overwrite. `ttl` in seconds; a store without native TTL must not return the record after it. */
+  set(id: string, record: string, ttl: number): MaybePromise<void>;
+  /** Removing a missing id is not an error. */
+  delete(id: string): MaybePromise<void>;
+}
