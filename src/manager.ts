@@ -8,7 +8,8 @@ import { UnsessionError } from "./errors.ts";
 import { DEFAULT_IDLE_TIMEOUT, resolveOptions, type ResolvedOptions, type SessionOptions } from "./options.ts";
 import { parseRecord, stringify } from "./record.ts";
 import { Session, stateOf, type SessionContext, type SessionState } from "./session.ts";
-import { createSigner, randomId } from "./signer.ts";
+import { createSigner, randomId, toBase64 } from "./signer.ts";
+import { createUserIndex, type UserSessionInfo } from "./users.ts";
 import { memoryStore } from "./stores/memory.ts";
 import { storageStore } from "./stores/unstorage.ts";
 import type { MaybePromise, RecordMeta, SessionData, SessionEvent, SessionRecord, SessionStore, StoredCookie } from "./types.ts";
@@ -58,6 +59,16 @@ export interface Sessions<D extends SessionData = SessionData> {
   applyCookie(response: Response, setCookie: string | null): Response;
   /** Signs the session's ID ahead of time, so that `commit` needs no await for it (Node writes headers synchronously). */
   prepare(session: Session<D>): Promise<string>;
+  /**
+   * The sessions of a user (bound with `session.setUser(id)`), with metadata and without raw IDs.
+   * Costs 1 read of the user's index + 1 read per indexed session; dead entries are pruned.
+   */
+  listUserSessions(userId: string, current?: Session<D>): Promise<UserSessionInfo[]>;
+  /**
+   * Ends every session of a user (password change, account disabled), optionally except `except`.
+   * Returns how many index entries were removed. Costs 1 read + 1 delete per session + 1 index write.
+   */
+  revokeUser(userId: string, options?: { except?: Session<D> }): Promise<number>;
   /** Turns `(request, session, ...rest) => Response` into a plain fetch handler, for `Deno.serve`, `Bun.serve` and Workers. */
   wrap<A extends unknown[] = []>(handler: SessionHandler<D, A>, options?: WrapOptions<A>): (request: Request, ...rest: A) => Promise<Response>;
 }
@@ -106,6 +117,13 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   const prefix = o.prefix;
   // IDs destroyed or regenerated away by this process: a slower request still running on one must not write it back.
   const tombstones = new Map<string, number>();
+  // commitMode "merge": JSON of each top-level key as loaded, the base that tells what this request changed.
+  const bases = new WeakMap<SessionState, Record<string, string | undefined>>();
+  const baseOf = (data: SessionData): Record<string, string | undefined> => {
+    const base: Record<string, string | undefined> = {};
+    for (const key of Object.keys(data)) base[key] = stringify(data[key]);
+    return base;
+  };
 
   const emit = (type: SessionEvent["type"], id?: string, extra: Partial<SessionEvent> = {}): void => {
     const onEvent = o.onEvent;
@@ -147,9 +165,38 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     return Promise.race([result.then(undefined, fail), timeout]).finally(() => clearTimeout(timer));
   };
 
-  const read = (id: string) => storeCall("read", () => rawStore.get(prefix + id));
-  const write = (id: string, record: string, ttl: number) => storeCall("write", () => rawStore.set(prefix + id, record, ttl));
-  const remove = (id: string) => storeCall("write", () => rawStore.delete(prefix + id));
+  // With hashIds, records live under SHA-256(id): a leaked store holds no usable session ID (checklist 22).
+  const keyCache = new Map<string, string>();
+  const keyOf = (id: string): MaybePromise<string> => {
+    if (!o.hashIds) return prefix + id;
+    const hit = keyCache.get(id);
+    if (hit !== undefined) return hit;
+    return subtle.digest("SHA-256", new TextEncoder().encode(id)).then((digest) => {
+      const key = prefix + toBase64(new Uint8Array(digest), true);
+      if (keyCache.size >= TOMBSTONE_MAX) keyCache.delete(keyCache.keys().next().value as string);
+      keyCache.set(id, key);
+      return key;
+    });
+  };
+  const readKey = (key: string) => storeCall("read", () => rawStore.get(key));
+  const read = (id: string) => then(keyOf(id), readKey);
+  const write = (id: string, record: string, ttl: number) => then(keyOf(id), (key) => storeCall("write", () => rawStore.set(key, record, ttl)));
+  const remove = (id: string) => then(keyOf(id), (key) => storeCall("write", () => rawStore.delete(key)));
+  const users = createUserIndex({
+    indexKey: (userId) => `${o.userPrefix}${encodeURIComponent(userId)}`,
+    keyOf,
+    readKey,
+    writeKey: (key, json, ttl) => storeCall("write", () => rawStore.set(key, json, ttl)),
+    removeKey: (key) => storeCall("write", () => rawStore.delete(key)),
+    deadlineOf: (meta) => (o.absoluteTimeout === undefined ? meta.i : Math.min(meta.i, meta.c + o.absoluteTimeout * 1000)),
+    hash: hashId,
+  });
+  /** Reads a record; with `hashIds: "migrate"`, falls back to the raw-ID key and reports that it did. */
+  const readWithLegacy = (id: string): MaybePromise<[unknown, boolean]> =>
+    then(read(id), (raw) => {
+      if ((raw !== null && raw !== undefined) || o.hashIds !== "migrate") return [raw, false] as [unknown, boolean];
+      return then(readKey(prefix + id), (legacy) => [legacy, legacy !== null && legacy !== undefined] as [unknown, boolean]);
+    });
 
   const bury = (id: string): void => {
     if (tombstones.size >= TOMBSTONE_MAX) tombstones.delete(tombstones.keys().next().value as string);
@@ -207,6 +254,9 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       secure,
       detached,
       touchForced: false,
+      renewedFrom: undefined,
+      legacyKey: undefined,
+      boundUser: undefined,
       waitUntil,
     };
   };
@@ -256,35 +306,68 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       if (!found) return session;
       const [id, value] = found;
       if (tombstones.has(id)) return session;
-      return then(read(id), (raw) => {
-        if (raw === null || raw === undefined) {
+      return then(readWithLegacy(id), ([raw, legacy]) => then(follow(id, raw, 0), (found) => {
+        if (!found) {
           emit("unknown_id", id);
           return session;
         }
+        const [currentId, record] = found;
         const now = Date.now();
-        const record = parseRecord(raw);
         const tmp = fresh(secure, false, extra?.waitUntil);
         if (!adopt(tmp, record, now)) {
-          emit("expired", id);
-          const gone = storeCall("write", () => rawStore.delete(prefix + id));
+          emit("expired", currentId);
+          const gone = remove(currentId);
           if (isPromise(gone)) (extra?.waitUntil ?? ((p) => void p.catch(() => {})))(gone.catch(() => {}));
           return session;
         }
         Object.assign(s, tmp);
-        s.id = id;
-        // Re-sign under the first secret when the cookie verified with an older one (rotation).
-        if (value.startsWith(`s:${id}.`) && o.secrets.length > 1) {
-          s.signing = signer.sign(id).then((signed) => {
-            s.signed = signed;
-            if (signed !== value) s.sendCookie = true;
-            return signed;
-          });
-        } else {
+        s.id = currentId;
+        if (o.commitMode === "merge") bases.set(s, baseOf(s.data));
+        if (currentId !== id) {
+          // The cookie's ID was renewed by a parallel request: continue on the new ID and send it.
+          s.sendCookie = true;
+          void sign(s);
+        } else if (o.secrets.length === 1 || signer.isPrimary(value)) {
           s.signed = value;
+        } else {
+          // Verified with an older secret (rotation): re-sign under the first one and send the new cookie.
+          s.sendCookie = true;
+          void sign(s);
         }
+        if (legacy) {
+          // Found under its raw ID (hashIds: "migrate"): move it under the hashed key now.
+          s.legacyKey = prefix + id;
+          s.dirty = true;
+        }
+        if (o.renewAfter !== undefined && currentId === id && now - (s.meta.r ?? s.meta.c) >= o.renewAfter * 1000) renew(s, now);
         return session;
-      });
+      }));
     });
+  };
+
+  /** Follows a renewal pointer (a record that names the ID that replaced it) within its grace window. */
+  const follow = (id: string, raw: unknown, depth: number): MaybePromise<[string, SessionRecord] | null> => {
+    if (raw === null || raw === undefined) return null;
+    const record = parseRecord(raw);
+    const next = record.__unsession?.n;
+    if (next === undefined) return [id, record];
+    if (depth > 0 || typeof next !== "string" || !SAFE_ID.test(next) || record.__unsession!.i <= Date.now()) return null;
+    return then(read(next), (nextRaw) => follow(next, nextRaw, depth + 1));
+  };
+
+  /** ID renewal (OWASP "renewal timeout"): a new ID now; the old one points at it for `renewGrace` seconds. */
+  const renew = (s: SessionState, now: number): void => {
+    s.renewedFrom = s.id;
+    s.id = newId();
+    s.signed = undefined;
+    s.signing = undefined;
+    s.stored = false;
+    s.sendCookie = true;
+    s.dirty = true;
+    s.meta.r = now;
+    s.boundUser = s.meta.u;
+    void sign(s);
+    emit("renewed", s.id, { previousSid: s.renewedFrom });
   };
 
   /** The first cookie value whose signature verifies, as [id, value]. */
@@ -358,7 +441,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     const now = Date.now();
     const id = ensureId(s);
     const [json, ttl] = recordJson(s, now);
-    return then(write(id, json, ttl), () => {
+    return then(then(write(id, json, ttl), () => afterWrite(s, now)), () => {
       if (!s.stored) s.sendCookie = true;
       s.stored = true;
       s.flashIn = { ...s.flashIn, ...s.flashOut };
@@ -366,6 +449,61 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       s.snapshot = s.snapshot === undefined ? undefined : stringify(s.data);
       s.dirty = false;
     });
+  };
+
+  /** commitMode "merge": reads the record again and applies only the top-level keys this request changed (1 extra read). */
+  const writeMerged = (s: SessionState): MaybePromise<void> => {
+    const base = bases.get(s);
+    if (!base) return writeFull(s);
+    const id = s.id;
+    return then(read(id), (raw) => {
+      const now = Date.now();
+      const current = fresh(s.secure, false, undefined);
+      if (raw === null || raw === undefined || tombstones.has(id) || !adopt(current, parseRecord(raw), now)) {
+        // Destroyed (or expired) meanwhile: never write it back.
+        s.stored = false;
+        return;
+      }
+      const own = (obj: object, key: string) => Object.prototype.hasOwnProperty.call(obj, key);
+      const data = s.data as Record<string, unknown>;
+      const stored = current.data as Record<string, unknown>;
+      for (const key of Object.keys(base)) {
+        // Unchanged here: take whatever the store has now (changed or deleted by another request).
+        if (own(data, key) && stringify(data[key]) === base[key]) {
+          if (own(stored, key)) data[key] = stored[key];
+          else delete data[key];
+        }
+      }
+      for (const key of Object.keys(stored)) if (!own(base, key) && !own(data, key)) data[key] = stored[key];
+      return then(writeFull(s), () => void bases.set(s, baseOf(data)));
+    });
+  };
+
+  /** Follow-up writes of a full write: the renewal pointer, the legacy key's removal, the user index. */
+  const afterWrite = (s: SessionState, now: number): MaybePromise<void> => {
+    const jobs: MaybePromise<void>[] = [];
+    if (s.renewedFrom !== undefined) {
+      const old = s.renewedFrom;
+      s.renewedFrom = undefined;
+      if (o.renewGrace > 0) {
+        const pointer: SessionRecord = { cookie: { originalMaxAge: null, expires: null }, __unsession: { c: s.meta.c, i: now + o.renewGrace * 1000, n: s.id } };
+        jobs.push(write(old, JSON.stringify(pointer), Math.max(1, Math.ceil(o.renewGrace))));
+      } else {
+        jobs.push(remove(old));
+      }
+    }
+    if (s.legacyKey !== undefined) {
+      const key = s.legacyKey;
+      s.legacyKey = undefined;
+      jobs.push(storeCall("write", () => rawStore.delete(key)));
+    }
+    if (s.boundUser !== undefined) {
+      const user = s.boundUser;
+      s.boundUser = undefined;
+      jobs.push(users.add(user, s.id, now));
+    }
+    const pending = jobs.filter(isPromise);
+    return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined);
   };
 
   /** Extends the idle deadline of the record as it is now in the store, never writing this request's stale copy (checklist 34). */
@@ -403,7 +541,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     if (!s.stored) {
       if (modified || o.saveUninitialized) work = writeFull(s);
     } else if (modified || o.resave) {
-      if (!tombstones.has(s.id)) work = writeFull(s);
+      if (!tombstones.has(s.id)) work = o.commitMode === "merge" ? writeMerged(s) : writeFull(s);
     } else if (s.touchForced || s.meta.i - now < (idleOf(s) - touchAfterOf(s)) * 1000) {
       const touch = touchRecord(s);
       if (s.waitUntil && isPromise(touch)) {
@@ -442,7 +580,9 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       s.dirty = keepData;
       s.sendCookie = true;
       const now = Date.now();
-      s.meta = { c: now, i: now };
+      const user = keepData ? s.meta.u : undefined;
+      s.meta = user === undefined ? { c: now, i: now } : { c: now, i: now, u: user };
+      s.boundUser = user;
       void sign(s);
       if (oldId) bury(oldId);
       emit("regenerated", s.id, previous ? { previousSid: previous } : {});
@@ -475,6 +615,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
         throw new UnsessionError("ERR_STATE", "the session no longer exists in the store");
       }
       const expiredNow = !adopt(s, parseRecord(raw), Date.now());
+      if (o.commitMode === "merge") bases.set(s, baseOf(s.data));
       s.flashOut = undefined;
       if (expiredNow) {
         s.stored = false;
@@ -525,6 +666,13 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     commitFast,
     applyCookie,
     prepare: async (session) => sign(stateOf(session)),
+    listUserSessions: (userId, current) => users.list(userId, current ? stateOf(current).id || undefined : undefined),
+    async revokeUser(userId, revokeOptions) {
+      const except = revokeOptions?.except ? stateOf(revokeOptions.except).id || undefined : undefined;
+      const count = await users.revoke(userId, except);
+      emit("revoked", undefined, {});
+      return count;
+    },
     wrap(handler, wrapOptions) {
       const onError = wrapOptions?.onError ?? ((error: UnsessionError) => errorResponse(error));
       return async (request, ...rest) => {

@@ -16,6 +16,8 @@ export interface SessionOptions {
   store?: SessionStore;
   /** Key prefix of records in the storage. @default "sess:" */
   prefix?: string;
+  /** Key prefix of the per-user session indexes (`session.setUser`). Kept apart from `prefix` so that tools listing `sess:*` see sessions only. @default "sess-user:" */
+  userPrefix?: string;
   /** Cookie name. Generic on purpose (OWASP: no framework fingerprint). @default "sid" */
   name?: string;
   /** Cookie attributes. */
@@ -50,16 +52,29 @@ export interface SessionOptions {
   storeTimeout?: number;
   /** Custom ID generator. IDs must be 16–256 characters of `[A-Za-z0-9_-]`. Default: 32 random bytes, base64url. */
   genid?: () => string;
-  /** Store a SHA-256 hash of the ID as the key instead of the ID itself (records under raw IDs are still read). @default false */
-  hashIds?: boolean;
+  /**
+   * Store records under a SHA-256 hash of the ID instead of the ID, so that a leaked store holds no usable
+   * session (ASVS 4 7.1.1). `"migrate"` also reads records still stored under raw IDs and moves them on their next write.
+   * @default false
+   */
+  hashIds?: boolean | "migrate";
   /** Receives lifecycle events (IDs hashed). Exceptions thrown by it are ignored. */
   onEvent?: (event: SessionEvent) => void;
+  /**
+   * How a changed, already stored session is written. `overwrite`: the whole record, last write wins
+   * (express-session's behaviour). `merge`: the record is read again at commit and only the top-level keys
+   * this request added, changed or deleted are applied to it (one extra store read per modified commit);
+   * a record destroyed meanwhile is not written back. See docs/stores.md for what stays racy.
+   * @default "overwrite"
+   */
+  commitMode?: "overwrite" | "merge";
 }
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {
   secrets: readonly string[];
   prefix: string;
+  userPrefix: string;
   name: string;
   cookie: Required<Pick<CookieOptions, "path" | "httpOnly" | "secure" | "sameSite">> & CookieOptions;
   saveUninitialized: boolean;
@@ -74,8 +89,9 @@ export interface ResolvedOptions {
   renewGrace: number;
   storeTimeout: number;
   genid: (() => string) | undefined;
-  hashIds: boolean;
+  hashIds: boolean | "migrate";
   onEvent: ((event: SessionEvent) => void) | undefined;
+  commitMode: "overwrite" | "merge";
 }
 
 /** Minimum secret length, per OWASP ASVS 11.2.3 (≥ 128 bits of key material; 32 characters). */
@@ -140,6 +156,9 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (typeof storeTimeout !== "number" || !(storeTimeout > 0)) fail(`storeTimeout must be a positive number of milliseconds (got ${String(storeTimeout)})`);
   if (options.genid !== undefined && typeof options.genid !== "function") fail("genid must be a function returning a string");
   if (options.onEvent !== undefined && typeof options.onEvent !== "function") fail("onEvent must be a function");
+  if (![undefined, true, false, "migrate"].includes(options.hashIds as never)) fail(`hashIds must be true, false or "migrate" (got ${String(options.hashIds)})`);
+  const commitMode = options.commitMode ?? "overwrite";
+  if (commitMode !== "overwrite" && commitMode !== "merge") fail(`commitMode must be "overwrite" or "merge" (got ${String(commitMode)})`);
   if (options.storage !== undefined && (typeof options.storage !== "object" || typeof options.storage.getItemRaw !== "function")) {
     fail("storage must be an unstorage Storage (createStorage({ driver }))");
   }
@@ -147,6 +166,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   return {
     secrets,
     prefix: options.prefix ?? "sess:",
+    userPrefix: options.userPrefix ?? "sess-user:",
     name,
     cookie,
     saveUninitialized: options.saveUninitialized ?? false,
@@ -163,5 +183,6 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     genid: options.genid,
     hashIds: options.hashIds ?? false,
     onEvent: options.onEvent,
+    commitMode,
   };
 }

@@ -41,6 +41,12 @@ export interface SessionState {
   /** The request is outside the cookie's Path: nothing is read, written or sent. */
   detached: boolean;
   touchForced: boolean;
+  /** The ID this session was renewed from in this request: it becomes a pointer for the grace window. */
+  renewedFrom: string | undefined;
+  /** A raw-ID key to remove once the record is written under its hashed key (`hashIds: "migrate"`). */
+  legacyKey: string | undefined;
+  /** The user this session was bound to in this request (to add to the user's index at commit). */
+  boundUser: string | undefined;
   waitUntil: ((promise: Promise<unknown>) => void) | undefined;
 }
 
@@ -161,6 +167,23 @@ export class Session<D extends SessionData = SessionData> {
   /** Applies the `unset` option: discard this request's changes (`keep`) or destroy the session (`destroy`). */
   unset(): Promise<void> {
     return this.#ctx.unset(this);
+  }
+
+  /** The user this session is bound to with `setUser`, if any. */
+  get userId(): string | undefined {
+    return this.#state.meta.u;
+  }
+
+  /**
+   * Binds the session to a user, so that `sessions.listUserSessions(userId)` lists it and
+   * `sessions.revokeUser(userId)` ends it. Call it at login, after `regenerate()`.
+   */
+  setUser(userId: string): void {
+    if (typeof userId !== "string" || userId.length === 0) throw new UnsessionError("ERR_STATE", "setUser needs a non-empty string");
+    const s = this.#state;
+    s.meta.u = userId;
+    s.boundUser = userId;
+    s.dirty = true;
   }
 
   /** Sets a flash value: readable once, from the next request on. */

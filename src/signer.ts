@@ -14,6 +14,8 @@ export interface Signer {
   sign(id: string): Promise<string>;
   /** The ID when `value` carries a valid MAC under any secret, else `null`. Synchronous for values verified before. */
   unsign(value: string): string | null | Promise<string | null>;
+  /** True when `value` verified (earlier) under the first secret: no re-signing is needed. */
+  isPrimary(value: string): boolean;
 }
 
 /** Creates a signer; keys are imported once, lazily, and cached. */
@@ -28,11 +30,17 @@ export function createSigner(secrets: readonly string[]): Signer {
   // Values that verified before map to their ID, so a returning cookie costs no HMAC.
   // Only successes are cached: a forged value can never enter this map.
   const verified = new Map<string, string>();
+  const primary = new Set<string>();
   const signCache = new Map<string, string>();
 
-  const remember = (value: string, id: string): void => {
-    if (verified.size >= VERIFIED_CACHE_MAX) verified.delete(verified.keys().next().value as string);
+  const remember = (value: string, id: string, first: boolean): void => {
+    if (verified.size >= VERIFIED_CACHE_MAX) {
+      const oldest = verified.keys().next().value as string;
+      verified.delete(oldest);
+      primary.delete(oldest);
+    }
     verified.set(value, id);
+    if (first) primary.add(value);
   };
 
   async function sign(id: string): Promise<string> {
@@ -43,7 +51,7 @@ export function createSigner(secrets: readonly string[]): Signer {
     const value = `s:${id}.${toBase64(mac)}`;
     if (signCache.size >= VERIFIED_CACHE_MAX) signCache.delete(signCache.keys().next().value as string);
     signCache.set(id, value);
-    remember(value, id);
+    remember(value, id, true);
     return value;
   }
 
@@ -54,10 +62,11 @@ export function createSigner(secrets: readonly string[]): Signer {
     const mac = fromBase64(value.slice(dot + 1));
     if (!mac || mac.length !== 32) return null;
     const data = encoder.encode(id);
-    for (const key of await getKeys()) {
+    const keys = await getKeys();
+    for (let i = 0; i < keys.length; i++) {
       // crypto.subtle.verify compares in constant time (OWASP ASVS 11.2.4).
-      if (await subtle.verify("HMAC", key, mac, data)) {
-        remember(value, id);
+      if (await subtle.verify("HMAC", keys[i]!, mac, data)) {
+        remember(value, id, i === 0);
         return id;
       }
     }
@@ -70,6 +79,7 @@ export function createSigner(secrets: readonly string[]): Signer {
       const hit = verified.get(value);
       return hit === undefined ? verify(value) : hit;
     },
+    isPrimary: (value) => primary.has(value),
   };
 }
 

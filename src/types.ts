@@ -88,6 +88,8 @@ export interface RecordMeta {
   u?: string;
   /** Time of the last ID renewal, ms. */
   r?: number;
+  /** On a renewal pointer: the ID that replaced this one (valid until `i`). */
+  n?: string;
 }
 
 /** A stored session record: express-session's format plus unsession's bookkeeping. */

@@ -1,0 +1,126 @@
+/**
+ * Per-user index of sessions: list a user's sessions and end them all (revocation).
+ *
+ * Chosen over a per-user generation checked on load because it costs nothing on ordinary requests:
+ * binding a session to a user costs 1 read + 1 write of the index (at login), listing 1 + N reads,
+ * revoking 1 read + N deletes + 1 write. The index holds store keys (hashed IDs with `hashIds`),
+ * never IDs in the clear beyond what the store keys already are.
+ * @module
+ */
+import { parseRecord } from "./record.ts";
+import type { MaybePromise } from "./types.ts";
+
+/** One session of a user, as `listUserSessions` reports it: no raw ID. */
+export interface UserSessionInfo {
+  /** SHA-256 prefix of the session's store key: stable, not usable as a cookie. */
+  sid: string;
+  createdAt: Date;
+  /** The earliest server-side deadline (idle or absolute). */
+  expiresAt: Date;
+  /** True for the session passed as `current`. */
+  current: boolean;
+}
+
+/** @internal What the index needs from the manager. */
+export interface UserIndexDeps {
+  indexKey(userId: string): string;
+  keyOf(id: string): MaybePromise<string>;
+  readKey(key: string): MaybePromise<unknown>;
+  writeKey(key: string, json: string, ttl: number): MaybePromise<void>;
+  removeKey(key: string): MaybePromise<void>;
+  deadlineOf(meta: { c: number; i: number }): number;
+  hash(text: string): Promise<string>;
+}
+
+/** Index entries live this long without a login refreshing them (a year, above any sane session life). */
+const INDEX_TTL = 365 * 86_400;
+
+/** @internal */
+export interface UserIndex {
+  add(userId: string, id: string, now: number): Promise<void>;
+  list(userId: string, currentId?: string): Promise<UserSessionInfo[]>;
+  revoke(userId: string, exceptId?: string): Promise<number>;
+}
+
+type Entries = Record<string, number>;
+
+/** @internal */
+export function createUserIndex(deps: UserIndexDeps): UserIndex {
+  const readIndex = async (userId: string): Promise<Entries> => {
+    const raw = await deps.readKey(deps.indexKey(userId));
+    if (raw === null || raw === undefined) return {};
+    const value = typeof raw === "string" ? (JSON.parse(raw) as unknown) : raw;
+    const keys = (value as { keys?: unknown })?.keys;
+    const entries: Entries = Object.create(null);
+    if (keys && typeof keys === "object") {
+      for (const [key, created] of Object.entries(keys)) if (typeof created === "number") entries[key] = created;
+    }
+    return entries;
+  };
+  const writeIndex = (userId: string, entries: Entries): MaybePromise<void> =>
+    Object.keys(entries).length === 0
+      ? deps.removeKey(deps.indexKey(userId))
+      : deps.writeKey(deps.indexKey(userId), JSON.stringify({ keys: entries }), INDEX_TTL);
+
+  /** Live records of the index, read once each; dead keys are pruned from the returned entries. */
+  const live = async (entries: Entries, now: number) => {
+    const found: { key: string; created: number; expires: number }[] = [];
+    for (const key of Object.keys(entries)) {
+      const raw = await deps.readKey(key);
+      if (raw === null || raw === undefined) {
+        delete entries[key];
+        continue;
+      }
+      let meta: { c: number; i: number; n?: string } | undefined;
+      try {
+        meta = parseRecord(raw).__unsession;
+      } catch {
+        meta = undefined;
+      }
+      const expires = meta ? deps.deadlineOf(meta) : Number.NaN;
+      if (!meta || meta.n !== undefined || !(expires > now)) {
+        delete entries[key];
+        continue;
+      }
+      found.push({ key, created: meta.c, expires });
+    }
+    return found;
+  };
+
+  return {
+    async add(userId, id, now) {
+      const entries = await readIndex(userId);
+      entries[await deps.keyOf(id)] = now;
+      await writeIndex(userId, entries);
+    },
+    async list(userId, currentId) {
+      const now = Date.now();
+      const entries = await readIndex(userId);
+      const before = Object.keys(entries).length;
+      const sessions = await live(entries, now);
+      if (Object.keys(entries).length !== before) await writeIndex(userId, entries);
+      const currentKey = currentId ? await deps.keyOf(currentId) : undefined;
+      return Promise.all(
+        sessions.map(async (x) => ({
+          sid: await deps.hash(x.key),
+          createdAt: new Date(x.created),
+          expiresAt: new Date(x.expires),
+          current: x.key === currentKey,
+        })),
+      );
+    },
+    async revoke(userId, exceptId) {
+      const entries = await readIndex(userId);
+      const keep = exceptId ? await deps.keyOf(exceptId) : undefined;
+      let count = 0;
+      for (const key of Object.keys(entries)) {
+        if (key === keep) continue;
+        await deps.removeKey(key);
+        delete entries[key];
+        count++;
+      }
+      await writeIndex(userId, entries);
+      return count;
+    },
+  };
+}
