@@ -1,0 +1,218 @@
+/**
+ * The benchmark servers: one route (`/`, any method) per server, one handler per scenario.
+ *
+ * - S0: bare framework, the handler answers "ok".
+ * - S1: session middleware mounted, the request has no cookie, the handler reads `views`.
+ * - S2: valid cookie, the handler reads `views`.
+ * - S3: valid cookie, the handler increments `views`.
+ *
+ * A POST (sent once by the runner before S2/S3) seeds the session with `views = 1`; wrk only sends GETs.
+ * Every store is in memory and counts its writes (set, touch, delete) in `stats.writes`.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export type Scenario = "S0" | "S1" | "S2" | "S3";
+
+/** Counters read by the runner over IPC. */
+export interface Stats {
+  requests: number;
+  writes: number;
+}
+
+/** A server ready to listen: a fetch handler (served through @hono/node-server) or a Node request listener. */
+export type BenchApp =
+  | { kind: "fetch"; fetch: (request: Request) => Response | Promise<Response> }
+  | { kind: "node"; listener: (req: IncomingMessage, res: ServerResponse) => void };
+
+/** Secret shared by every server (32+ characters; @hono/session derives its key from it). */
+export const SECRET = "bench-secret-bench-secret-bench-secret-0123456789";
+
+/** The servers, in table order. `bare` names the framework baseline of each. */
+export const SERVERS: readonly { name: string; framework: "hono" | "express"; bare: boolean; label: string; needs?: string }[] = [
+  { name: "hono-unsession", framework: "hono", bare: false, label: "Hono + unsession", needs: "adapters/hono.ts" },
+  { name: "hono", framework: "hono", bare: true, label: "bare Hono" },
+  { name: "hono-session", framework: "hono", bare: false, label: "Hono + @hono/session" },
+  { name: "hono-sessions", framework: "hono", bare: false, label: "Hono + hono-sessions" },
+  { name: "express-unsession", framework: "express", bare: false, label: "Express + unsession", needs: "adapters/express.ts" },
+  { name: "express-session", framework: "express", bare: false, label: "Express + express-session" },
+  { name: "express", framework: "express", bare: true, label: "bare Express" },
+];
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+/** True when the server's module exists in this checkout (our adapters may not be written yet). */
+export const available = (server: { needs?: string }): boolean => !server.needs || existsSync(root + server.needs);
+
+type Views = { views?: number };
+
+/** Builds one server for one scenario. */
+export async function build(name: string, scenario: Scenario, stats: Stats): Promise<BenchApp> {
+  const write = scenario === "S3";
+  switch (name) {
+    case "hono": {
+      const { Hono } = await import("hono");
+      const app = new Hono();
+      app.all("/", (c) => {
+        stats.requests++;
+        return c.text("ok");
+      });
+      return { kind: "fetch", fetch: app.fetch };
+    }
+    case "hono-unsession": {
+      const { Hono } = await import("hono");
+      const { session } = (await import(root + "adapters/hono.ts")) as { session: (options: object) => import("hono").MiddlewareHandler };
+      const app = new Hono();
+      app.use(session({ secret: SECRET, store: countingStore(stats) }));
+      app.all("/", (c) => {
+        stats.requests++;
+        const s = (c as unknown as { get(key: "session"): { data: Views } }).get("session");
+        const data = s.data;
+        const views = data.views;
+        if (write) data.views = (views ?? 0) + 1;
+        else if (c.req.method === "POST") data.views = 1;
+        return c.text(String(views ?? 0));
+      });
+      return { kind: "fetch", fetch: app.fetch };
+    }
+    case "hono-session": {
+      const { Hono } = await import("hono");
+      const { useSession, useSessionStorage } = await import("@hono/session");
+      const map = new Map<string, Views>();
+      const app = new Hono();
+      app.use(
+        useSessionStorage({
+          get: (sid: string) => map.get(sid) ?? null,
+          set(sid: string, value: Views) {
+            stats.writes++;
+            map.set(sid, value);
+          },
+          delete(sid: string) {
+            stats.writes++;
+            map.delete(sid);
+          },
+        }),
+        useSession<Views>({ secret: SECRET }),
+      );
+      app.all("/", async (c) => {
+        stats.requests++;
+        const s = c.var.session;
+        const data = await s.get();
+        const views = data?.views;
+        if (write) await s.update((prev) => ({ views: (prev?.views ?? 0) + 1 }));
+        else if (c.req.method === "POST") await s.update({ views: 1 });
+        return c.text(String(views ?? 0));
+      });
+      return { kind: "fetch", fetch: app.fetch };
+    }
+    case "hono-sessions": {
+      const { Hono } = await import("hono");
+      const { sessionMiddleware, MemoryStore } = await import("hono-sessions");
+      const store = new MemoryStore();
+      for (const method of ["createSession", "persistSessionData", "deleteSession"] as const) {
+        const original = store[method].bind(store) as (...args: unknown[]) => unknown;
+        (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+          stats.writes++;
+          return original(...args);
+        };
+      }
+      const app = new Hono();
+      app.use(
+        "*",
+        sessionMiddleware({
+          store,
+          encryptionKey: SECRET,
+          expireAfterSeconds: 900,
+          cookieOptions: { sameSite: "Lax", path: "/", httpOnly: true },
+        }) as never,
+      );
+      app.all("/", (c) => {
+        stats.requests++;
+        const s = (c as unknown as { get(key: "session"): { get(k: string): unknown; set(k: string, v: unknown): void } }).get("session");
+        const views = s.get("views") as number | undefined;
+        if (write) s.set("views", (views ?? 0) + 1);
+        else if (c.req.method === "POST") s.set("views", 1);
+        return c.text(String(views ?? 0));
+      });
+      return { kind: "fetch", fetch: app.fetch };
+    }
+    case "express": {
+      const express = (await import("express")).default;
+      const app = express();
+      app.all("/", (_req, res) => {
+        stats.requests++;
+        res.send("ok");
+      });
+      return { kind: "node", listener: app };
+    }
+    case "express-session": {
+      const express = (await import("express")).default;
+      const session = (await import("express-session")).default;
+      const store = new session.MemoryStore();
+      countExpressStore(store as unknown as Record<string, unknown>, stats);
+      const app = express();
+      app.use(session({ secret: SECRET, name: "sid", resave: false, saveUninitialized: false, store }));
+      app.all("/", (req, res) => {
+        stats.requests++;
+        const data = req.session as unknown as Views;
+        const views = data.views;
+        if (write) data.views = (views ?? 0) + 1;
+        else if (req.method === "POST") data.views = 1;
+        res.send(String(views ?? 0));
+      });
+      return { kind: "node", listener: app };
+    }
+    case "express-unsession": {
+      const express = (await import("express")).default;
+      const session = ((await import(root + "adapters/express.ts")) as { default: (options: object) => unknown }).default;
+      const app = express();
+      app.use(session({ secret: SECRET, resave: false, saveUninitialized: false, store: countingStore(stats) }) as never);
+      app.all("/", (req, res) => {
+        stats.requests++;
+        const data = (req as unknown as { session: Views }).session;
+        const views = data.views;
+        if (write) data.views = (views ?? 0) + 1;
+        else if (req.method === "POST") data.views = 1;
+        res.send(String(views ?? 0));
+      });
+      return { kind: "node", listener: app };
+    }
+    default:
+      throw new Error(`unknown bench server ${name}`);
+  }
+}
+
+/** Our memory store, with its writes counted; synchronous like the original, so the fast path stays synchronous. */
+function countingStore(stats: Stats): import("../src/index.ts").SessionStore {
+  // Imported lazily by the callers' modules anyway; a static import here would load the core into bare servers too.
+  const { memoryStore } = coreModule!;
+  const inner = memoryStore();
+  return {
+    get: (id) => inner.get(id),
+    set(id, record, ttl) {
+      stats.writes++;
+      inner.set(id, record, ttl);
+    },
+    delete(id) {
+      stats.writes++;
+      inner.delete(id);
+    },
+  };
+}
+
+let coreModule: typeof import("../src/index.ts") | undefined;
+/** Loads the core before a server that uses our store is built. */
+export async function loadCore(): Promise<void> {
+  coreModule = await import("../src/index.ts");
+}
+
+function countExpressStore(store: Record<string, unknown>, stats: Stats): void {
+  for (const method of ["set", "touch", "destroy"]) {
+    const original = (store[method] as (...args: unknown[]) => unknown).bind(store);
+    store[method] = (...args: unknown[]) => {
+      stats.writes++;
+      return original(...args);
+    };
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * `npm run bench`: HTTP benchmarks of every server and scenario (see bench/README.md).
+ *
+ * Each (server, scenario) cell runs in its own process pinned to core 0 (`taskset -c 0`); the load generator
+ * (wrk, or autocannon when wrk is missing) runs pinned to core 1. Cells are interleaved across rounds and the
+ * table reports medians; ratios and added µs are computed against the bare framework of the same round.
+ *
+ * Environment: BENCH_DURATION (s per cell, default 5), BENCH_WARMUP (s, default 1), BENCH_ROUNDS (default 3),
+ * BENCH_CONNECTIONS (default 32), BENCH_SERVERS (comma list of names), BENCH_SCENARIOS (e.g. "S1,S2"),
+ * BENCH_LOADGEN (wrk | autocannon), BENCH_OUT (also write the Markdown table to this file), BENCH_JSON (raw results).
+ * @module
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { writeFileSync, readFileSync } from "node:fs";
+import { request } from "node:http";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { SERVERS, available, type Scenario } from "./apps.ts";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
+const num = (value: string | undefined, fallback: number): number => (value && Number.isFinite(Number(value)) ? Number(value) : fallback);
+
+const DURATION = num(process.env.BENCH_DURATION, 5);
+const WARMUP = num(process.env.BENCH_WARMUP, 1);
+const ROUNDS = Math.max(1, num(process.env.BENCH_ROUNDS, 3));
+const CONNECTIONS = num(process.env.BENCH_CONNECTIONS, 32);
+const only = process.env.BENCH_SERVERS?.split(",").map((s) => s.trim()).filter(Boolean);
+const scenarios = (process.env.BENCH_SCENARIOS?.split(",").map((s) => s.trim()) ?? ["S1", "S2", "S3"]) as Scenario[];
+
+const has = (cmd: string): boolean => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+const pinning = has("taskset") && cpus().length >= 2;
+const loadgen = process.env.BENCH_LOADGEN ?? (has("wrk") ? "wrk" : "autocannon");
+const pin = (core: number, argv: string[]): string[] => (pinning ? ["taskset", "-c", String(core), ...argv] : argv);
+
+interface Cell {
+  server: string;
+  scenario: Scenario;
+}
+interface Sample {
+  rps: number;
+  p99: number; // ms
+  writesPerRequest: number;
+  setCookie: boolean;
+  body: string;
+  errors: number;
+}
+
+const servers = SERVERS.filter((s) => !only || only.includes(s.name));
+const skipped = servers.filter((s) => !available(s));
+const cells: Cell[] = [];
+for (const s of servers.filter(available)) {
+  if (s.bare) cells.push({ server: s.name, scenario: "S0" });
+  else for (const scenario of scenarios) cells.push({ server: s.name, scenario });
+}
+
+function send(child: ChildProcess, message: string, type: string): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${type} answer`)), 10_000);
+    const onMessage = (m: { type?: string }) => {
+      if (m?.type !== type) return;
+      clearTimeout(timer);
+      child.off("message", onMessage);
+      resolve(m as Record<string, number>);
+    };
+    child.on("message", onMessage);
+    child.send(message);
+  });
+}
+
+function start(cell: Cell, extraNodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const argv = pin(0, [process.execPath, ...extraNodeArgs, "--import", "tsx", here + "server.ts"]);
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: root,
+    env: { ...process.env, BENCH_SERVER: cell.server, BENCH_SCENARIO: cell.scenario, NODE_ENV: "production" },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`${cell.server} did not start`));
+    }, 30_000);
+    child.once("exit", (code) => reject(new Error(`${cell.server} exited with ${code}`)));
+    child.on("message", (m: { type?: string; port?: number }) => {
+      if (m?.type === "ready") {
+        clearTimeout(timer);
+        resolve({ child, port: m.port! });
+      }
+    });
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.removeAllListeners("exit");
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  try {
+    child.send("exit");
+  } catch {
+    child.kill();
+  }
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** One plain HTTP request from the runner (seed and probe): status, Set-Cookie values and body. */
+function fetchOnce(port: number, method: string, cookie?: string): Promise<{ status: number; setCookie: string[]; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, method, path: "/", headers: cookie ? { cookie } : {}, agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, setCookie: res.headers["set-cookie"] ?? [], body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const cookieHeader = (setCookie: string[]): string => setCookie.map((c) => c.split(";")[0]!).join("; ");
+
+interface Load {
+  rps: number;
+  p99: number;
+  requests: number;
+  errors: number;
+}
+
+function runLoad(port: number, seconds: number, cookie: string | undefined): Load {
+  const url = `http://127.0.0.1:${port}/`;
+  if (loadgen === "wrk") {
+    const args = ["wrk", "-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "5s", "-s", here + "wrk-report.lua"];
+    if (cookie) args.push("-H", `Cookie: ${cookie}`);
+    args.push(url);
+    const argv = pin(1, args);
+    const out = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+    const line = out.stdout.split("\n").find((l) => l.startsWith("WRK_JSON "));
+    if (!line) throw new Error(`wrk gave no result: ${out.stderr || out.stdout}`);
+    const r = JSON.parse(line.slice(9)) as Record<string, number>;
+    const errors = r.connect! + r.read! + r.write! + r.status! + r.timeout!;
+    return { rps: r.requests! / (r.duration_us! / 1e6), p99: r.p99_us! / 1000, requests: r.requests!, errors };
+  }
+  const args = [process.execPath, root + "node_modules/autocannon/autocannon.js", "-c", String(CONNECTIONS), "-d", String(seconds), "-j"];
+  if (cookie) args.push("-H", `cookie=${cookie}`);
+  args.push(url);
+  const argv = pin(1, args);
+  const out = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", timeout: (seconds + 30) * 1000, maxBuffer: 64 << 20 });
+  const r = JSON.parse(out.stdout) as { requests: { average: number; total: number }; latency: { p99: number }; errors: number; non2xx: number; timeouts: number };
+  return { rps: r.requests.average, p99: r.latency.p99, requests: r.requests.total, errors: r.errors + r.non2xx + r.timeouts };
+}
+
+async function measure(cell: Cell): Promise<Sample> {
+  const { child, port } = await start(cell);
+  try {
+    let cookie: string | undefined;
+    if (cell.scenario === "S2" || cell.scenario === "S3") {
+      const seed = await fetchOnce(port, "POST");
+      cookie = cookieHeader(seed.setCookie);
+      if (seed.status !== 200 || !cookie) throw new Error(`${cell.server}: the seed request got no session cookie (status ${seed.status})`);
+    }
+    if (WARMUP > 0) runLoad(port, WARMUP, cookie);
+    const probe = await fetchOnce(port, "GET", cookie);
+    if (probe.status !== 200) throw new Error(`${cell.server} ${cell.scenario}: probe status ${probe.status}`);
+    await send(child, "reset", "reset");
+    const load = runLoad(port, DURATION, cookie);
+    const stats = await send(child, "stats", "stats");
+    return {
+      rps: load.rps,
+      p99: load.p99,
+      writesPerRequest: stats.requests ? stats.writes! / stats.requests : 0,
+      setCookie: probe.setCookie.length > 0,
+      body: probe.body,
+      errors: load.errors,
+    };
+  } finally {
+    await stop(child);
+  }
+}
+
+const median = (values: number[]): number => {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSafe("/proc/cpuinfo"))?.[1] ?? cpus()[0]?.model ?? "unknown";
+  console.error(
+    `bench: ${cells.length} cells × ${ROUNDS} rounds, ${DURATION} s each (+${WARMUP} s warm-up), ${CONNECTIONS} connections, ` +
+      `${loadgen}${pinning ? ", server on core 0, load generator on core 1" : ", NOT pinned (taskset or a 2nd core missing)"}`,
+  );
+  for (const s of skipped) console.error(`bench: skipping ${s.label}: ${s.needs} does not exist yet`);
+  const results = new Map<string, Sample[]>();
+  const key = (c: Cell) => `${c.server}|${c.scenario}`;
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order every round so that drift and neighbours hit every cell alike.
+    const shift = Math.floor((round * cells.length) / ROUNDS);
+    const order = [...cells.slice(shift), ...cells.slice(0, shift)];
+    for (const cell of order) {
+      const sample = await measure(cell);
+      const list = results.get(key(cell)) ?? [];
+      list.push(sample);
+      results.set(key(cell), list);
+      console.error(
+        `round ${round + 1}/${ROUNDS} ${cell.server.padEnd(18)} ${cell.scenario}: ${sample.rps.toFixed(0).padStart(6)} req/s, p99 ${sample.p99.toFixed(2)} ms, ` +
+          `${sample.writesPerRequest.toFixed(2)} writes/req, Set-Cookie ${sample.setCookie ? "yes" : "no"}, body ${JSON.stringify(sample.body)}${sample.errors ? `, ${sample.errors} ERRORS` : ""}`,
+      );
+    }
+  }
+
+  const bareOf = (framework: string) => SERVERS.find((s) => s.framework === framework && s.bare)!.name;
+  const lines: string[] = [];
+  lines.push(
+    `${new Date().toISOString().slice(0, 10)} · ${cpus().length} cores (${cpu}) · Node ${process.version} · ${loadgen}, ${CONNECTIONS} connections, ` +
+      `${DURATION} s per cell after ${WARMUP} s warm-up, ${ROUNDS} interleaved rounds, medians${pinning ? " · server pinned to core 0, load generator to core 1" : ""}`,
+  );
+  lines.push("");
+  lines.push("| Server | Scenario | req/s | p99 (ms) | vs bare | added µs/req | store writes/req | Set-Cookie |");
+  lines.push("|---|---|---:|---:|---:|---:|---:|---|");
+  for (const s of servers.filter(available)) {
+    for (const scenario of s.bare ? (["S0"] as Scenario[]) : scenarios) {
+      const samples = results.get(`${s.name}|${scenario}`)!;
+      const bare = results.get(`${bareOf(s.framework)}|S0`);
+      const rps = median(samples.map((x) => x.rps));
+      const p99 = median(samples.map((x) => x.p99));
+      let ratio = "—";
+      let added = "—";
+      if (!s.bare && bare && bare.length === samples.length) {
+        // Paired with the bare run of the same round, then the median.
+        ratio = `${(median(samples.map((x, i) => x.rps / bare[i]!.rps)) * 100).toFixed(0)} %`;
+        const us = median(samples.map((x, i) => 1e6 / x.rps - 1e6 / bare[i]!.rps));
+        added = `${us >= 0 ? "+" : ""}${us.toFixed(1)}`;
+      } else if (s.bare) {
+        ratio = "100 %";
+        added = "0";
+      }
+      const writes = median(samples.map((x) => x.writesPerRequest));
+      const cookies = samples.map((x) => x.setCookie);
+      const setCookie = cookies.every(Boolean) ? "yes" : cookies.some(Boolean) ? "sometimes" : "no";
+      const errors = samples.reduce((n, x) => n + x.errors, 0);
+      lines.push(
+        `| ${s.label} | ${scenario} | ${rps.toFixed(0)} | ${p99.toFixed(2)} | ${ratio} | ${added} | ${writes.toFixed(2)} | ${setCookie}${errors ? ` (${errors} errors)` : ""} |`,
+      );
+    }
+  }
+  const table = lines.join("\n");
+  console.log(table);
+  if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, table + "\n");
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(Object.fromEntries(results), null, 2));
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+await main();
