@@ -1,0 +1,130 @@
+/**
+ * A session store on SQL through `db0` (PostgreSQL, MySQL/MariaDB, SQLite, D1, libSQL…), with an
+ * expiry column and a prune of expired rows that needs no cron.
+ *
+ * ```ts
+ * import { createDatabase } from "db0";
+ * import postgresql from "db0/connectors/postgresql";
+ * const store = sqlStore(createDatabase(postgresql({ url: process.env.DATABASE_URL })));
+ * const sessions = createSessions({ secret, store });
+ * ```
+ * @module
+ */
+import type { SessionStore } from "../types.ts";
+
+/** What `sqlStore` needs from a database: a `db0` `Database` fits. */
+export interface SqlDatabase {
+  /** `"postgresql"`, `"mysql"`, `"sqlite"` or `"libsql"`. */
+  readonly dialect: string;
+  /** Runs a statement without parameters. */
+  exec(sql: string): Promise<unknown>;
+  /** Prepares a statement with `?` placeholders. */
+  prepare(sql: string): {
+    get(...params: (string | number)[]): Promise<unknown>;
+    run(...params: (string | number)[]): Promise<unknown>;
+  };
+}
+
+/** Options of `sqlStore`. */
+export interface SqlStoreOptions {
+  /** Table name: letters, digits and `_`. @default "unsession_sessions" */
+  table?: string;
+  /** Create the table (and its index on `expires`) on first use; off when you run the documented statement yourself. @default true */
+  createTable?: boolean;
+  /** Expired rows are deleted on a write at most once per this many seconds (0: on every write). @default 300 */
+  pruneInterval?: number;
+  /** Clock in ms, for tests. @default Date.now */
+  now?: () => number;
+}
+
+/** A `SessionStore` on SQL. Reads never return an expired row, whether or not it was pruned yet. */
+export interface SqlStore extends SessionStore {
+  get(id: string): Promise<string | null>;
+  set(id: string, record: string, ttl: number): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Deletes expired rows now; resolves to nothing (row counts differ between drivers). */
+  prune(): Promise<void>;
+  /** Creates the table when `createTable` is on; called by the first store operation. */
+  ready(): Promise<void>;
+}
+
+/** The `CREATE TABLE` statements `sqlStore` runs, per dialect (also in docs/stores.md). */
+export function sqlSchema(dialect: string, table: string = DEFAULT_TABLE): string[] {
+  checkTable(table);
+  if (dialect === "mysql") {
+    // utf8mb4_bin: IDs are case-sensitive (MySQL's default collations are not) and data may hold any Unicode.
+    return [
+      `CREATE TABLE IF NOT EXISTS ${table} (id VARCHAR(255) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, data LONGTEXT NOT NULL, expires BIGINT NOT NULL, INDEX ${table}_expires (expires)) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    ];
+  }
+  const text = dialect === "postgresql" ? "VARCHAR(255)" : "TEXT";
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table} (id ${text} NOT NULL PRIMARY KEY, data TEXT NOT NULL, expires BIGINT NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS ${table}_expires ON ${table} (expires)`,
+  ];
+}
+
+const DEFAULT_TABLE = "unsession_sessions";
+
+function checkTable(table: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table)) {
+    throw new TypeError(`[unsession] sqlStore table must be letters, digits and "_" (got ${JSON.stringify(table)})`);
+  }
+}
+
+/** Creates a session store on a `db0` database. Expiry is a column in ms; writes prune expired rows now and then. */
+export function sqlStore(db: SqlDatabase, options: SqlStoreOptions = {}): SqlStore {
+  const table = options.table ?? DEFAULT_TABLE;
+  checkTable(table);
+  const now = options.now ?? Date.now;
+  const interval = (options.pruneInterval ?? 300) * 1000;
+  const mysql = db.dialect === "mysql";
+  const upsert = mysql
+    ? `INSERT INTO ${table} (id, data, expires) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE data = VALUES(data), expires = VALUES(expires)`
+    : `INSERT INTO ${table} (id, data, expires) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires = excluded.expires`;
+  let setup: Promise<void> | undefined;
+  let lastPrune = 0;
+
+  const ready = (): Promise<void> => {
+    if (options.createTable === false) return Promise.resolve();
+    setup ??= (async () => {
+      for (const statement of sqlSchema(db.dialect, table)) await db.exec(statement);
+    })().catch((error: unknown) => {
+      setup = undefined; // try again on the next call
+      throw error;
+    });
+    return setup;
+  };
+
+  const prune = async (): Promise<void> => {
+    await ready();
+    await db.prepare(`DELETE FROM ${table} WHERE expires <= ?`).run(now());
+  };
+
+  return {
+    ready,
+    prune,
+    async get(id) {
+      await ready();
+      const row = (await db.prepare(`SELECT data FROM ${table} WHERE id = ? AND expires > ?`).get(id, now())) as { data?: unknown } | undefined;
+      const data = row?.data;
+      if (data === undefined || data === null) return null;
+      // Some drivers hand back bytes for text columns.
+      return typeof data === "string" ? data : new TextDecoder().decode(data as Uint8Array);
+    },
+    async set(id, record, ttl) {
+      await ready();
+      const t = now();
+      await db.prepare(upsert).run(id, record, t + ttl * 1000);
+      if (t - lastPrune >= interval) {
+        lastPrune = t;
+        // A failed prune must not fail the write: the next interval tries again.
+        await prune().catch(() => {});
+      }
+    },
+    async delete(id) {
+      await ready();
+      await db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(id);
+    },
+  };
+}
