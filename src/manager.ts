@@ -539,7 +539,8 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     const now = Date.now();
     let work: MaybePromise<void> = undefined;
     if (!s.stored) {
-      if (modified || o.saveUninitialized) work = writeFull(s);
+      // A new session whose cookie can never be sent (Secure over http) would be an orphan record: not written.
+      if ((modified || o.saveUninitialized) && !(o.cookie.secure === true && !s.secure)) work = writeFull(s);
     } else if (modified || o.resave) {
       if (!tombstones.has(s.id)) work = o.commitMode === "merge" ? writeMerged(s) : writeFull(s);
     } else if (s.touchForced || s.meta.i - now < (idleOf(s) - touchAfterOf(s)) * 1000) {
