@@ -19,5 +19,7 @@ export type { ResolvedOptions, SessionOptions } from "./options.ts";
 export { memoryStore } from "./stores/memory.ts";
 export type { MemoryStore, MemoryStoreOptions } from "./stores/memory.ts";
 export { storageStore } from "./stores/unstorage.ts";
+export { sqlSchema, sqlStore } from "./stores/sql.ts";
+export type { SqlDatabase, SqlStore, SqlStoreOptions } from "./stores/sql.ts";
 export type { UserSessionInfo } from "./users.ts";
 export type { CookieOptions, MaybePromise, RecordMeta, SameSite, SessionData, SessionEvent, SessionRecord, SessionStore, StoredCookie } from "./types.ts";

@@ -12,7 +12,9 @@ import type { SessionStore } from "../types.ts";
  */
 export function storageStore(storage: Storage): SessionStore {
   return {
-    get: (key) => storage.getItemRaw(key) as Promise<string | null>,
+    // Raw reads give bytes on some drivers (fs, fs-lite return a Buffer): records are UTF-8 JSON.
+    get: (key) =>
+      storage.getItemRaw(key).then((raw: unknown) => (raw instanceof Uint8Array ? new TextDecoder().decode(raw) : (raw as string | null))),
     set: (key, record, ttl) => storage.setItemRaw(key, record, { ttl }),
     delete: (key) => storage.removeItem(key),
   };
