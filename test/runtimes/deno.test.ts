@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { describe, expect, it } from "vitest";
+import { bin, driveExample, run, startServer } from "./spawn.ts";
+
+// Deno from the npm package `deno`; it resolves npm dependencies from node_modules (deno.json: nodeModulesDir "manual").
+describe("runtime: deno", () => {
+  it("passes the runtime suite under `deno test`", async () => {
+    const { code, output } = await run(bin("deno"), ["test", "test/runtimes/deno/"]);
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/ok \| 13 passed \| 0 failed/);
+  }, 180_000);
+
+  it("serves examples/deno over HTTP on 127.0.0.1", async () => {
+    const server = await startServer(bin("deno"), ["run", "--allow-net=127.0.0.1", "--allow-env", "examples/deno/main.ts"]);
+    try {
+      await driveExample(server.url, assert);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+
+  it("type-checks and lints the sources, adapters, examples/deno and the Deno suite", async () => {
+    const check = await run(bin("deno"), ["check", "src/", "adapters/", "examples/deno/", "test/runtimes/deno/"]);
+    expect(check.code, check.output).toBe(0);
+    const lint = await run(bin("deno"), ["lint"]);
+    expect(lint.code, lint.output).toBe(0);
+  }, 180_000);
+
+  it("passes `deno publish --dry-run --config jsr.json` (no slow types)", async () => {
+    const { code, output } = await run(bin("deno"), ["publish", "--dry-run", "--config", "jsr.json", "--allow-dirty"]);
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/Success Dry run complete/);
+  }, 180_000);
+});
