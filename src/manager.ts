@@ -283,7 +283,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     // A record written by express-session has no metadata: its cookie expiry is its idle deadline, and the absolute timeout starts now.
     let idle = meta?.i ?? (Number.isFinite(cookieExpires) ? cookieExpires : now + idleOf(s) * 1000);
     if (meta && Number.isFinite(cookieExpires) && cookieExpires > idle) idle = cookieExpires;
-    s.meta = { c: meta?.c ?? now, i: idle, ...(meta?.u !== undefined ? { u: meta.u } : {}) };
+    s.meta = { c: meta?.c ?? now, i: idle, ...(meta?.u !== undefined ? { u: meta.u } : {}), ...(typeof meta?.r === "number" ? { r: meta.r } : {}) };
     s.flashIn = meta?.f && typeof meta.f === "object" ? { ...meta.f } : undefined;
     s.data = data;
     s.snapshot = undefined;
@@ -429,6 +429,8 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     const flash = { ...s.flashIn, ...s.flashOut };
     const meta: RecordMeta = { c: s.meta.c, i: s.meta.i };
     if (s.meta.u !== undefined) meta.u = s.meta.u;
+    // The last renewal time must persist, or every request after renewAfter would renew again.
+    if (s.meta.r !== undefined) meta.r = s.meta.r;
     if (Object.keys(flash).length > 0) meta.f = flash;
     const attrs = attributes(s, now);
     const body = stringify(data);
