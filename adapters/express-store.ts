@@ -1,0 +1,344 @@
+/**
+ * express-session's store side for the Express adapter: `Store` (callable with `Store.call(this)` for
+ * `util.inherits` subclasses), `MemoryStore`, `Cookie`, and the bridge that turns an express-session
+ * store (callback API) or an unstorage `Storage` into the core's `SessionStore`.
+ * @module
+ */
+import { EventEmitter } from "node:events";
+import { serialize } from "cookie-es";
+import type { Storage } from "unstorage";
+import { storageStore, type SessionStore } from "../src/index.ts";
+
+/** A callback in Node style. */
+export type Callback<T = any> = (err?: any, value?: T) => void;
+
+/** Cookie settings as express-session takes them (`maxAge` in milliseconds). */
+export interface CookieOptions {
+  domain?: string;
+  expires?: Date | null | false;
+  httpOnly?: boolean;
+  /** Milliseconds. */
+  maxAge?: number | null;
+  partitioned?: boolean;
+  path?: string;
+  priority?: "low" | "medium" | "high" | "Low" | "Medium" | "High";
+  sameSite?: boolean | "lax" | "strict" | "none" | "Lax" | "Strict" | "None";
+  secure?: boolean | "auto";
+  originalMaxAge?: number | null;
+}
+
+/** What a `Cookie` reads and writes its lifetime through (the adapter binds it to the core's session cookie). */
+export interface CookieClock {
+  expires: Date | undefined;
+  setMaxAge?(ms: number | null): void;
+}
+
+/**
+ * The session cookie as express-session exposes it on `req.session.cookie`: `maxAge` and `originalMaxAge` in
+ * milliseconds, `expires` a `Date` or `null`. Setting `maxAge` or `expires` changes this session's cookie.
+ */
+export class Cookie {
+  path: string = "/";
+  httpOnly: boolean = true;
+  secure?: boolean | "auto";
+  domain?: string;
+  sameSite?: CookieOptions["sameSite"];
+  priority?: CookieOptions["priority"];
+  partitioned?: boolean;
+  /** The lifetime the cookie was given, ms (`null`: a browser-session cookie). */
+  originalMaxAge: number | null = null;
+  #clock: CookieClock;
+
+  constructor(options?: CookieOptions, clock?: CookieClock) {
+    this.#clock = clock ?? { expires: undefined };
+    if (options !== undefined && (options === null || typeof options !== "object")) throw new TypeError("argument options must be a object");
+    const { maxAge, expires, originalMaxAge, ...rest } = options ?? {};
+    Object.assign(this, rest);
+    if (clock === undefined) {
+      if (expires) this.expires = expires;
+      if (maxAge !== undefined && maxAge !== null) this.maxAge = maxAge;
+    }
+    this.originalMaxAge = originalMaxAge ?? (clock ? this.maxAge : maxAge ?? this.originalMaxAge);
+  }
+
+  /** When the cookie expires, or `null` for a browser-session cookie. */
+  get expires(): Date | null {
+    return this.#clock.expires ?? null;
+  }
+  set expires(date: Date | null | false | undefined) {
+    this.#clock.expires = date ? new Date(date) : undefined;
+    this.originalMaxAge = this.maxAge;
+  }
+
+  /** Milliseconds left, or `null` for a browser-session cookie. */
+  get maxAge(): number | null {
+    const expires = this.#clock.expires;
+    return expires ? expires.getTime() - Date.now() : null;
+  }
+  set maxAge(ms: number | null | undefined) {
+    if (ms !== null && ms !== undefined && typeof ms !== "number") throw new TypeError("maxAge must be a number or Date");
+    if (this.#clock.setMaxAge) {
+      this.#clock.setMaxAge(ms ?? null);
+      this.originalMaxAge = ms ?? null;
+      return;
+    }
+    this.expires = typeof ms === "number" ? new Date(Date.now() + ms) : null;
+  }
+
+  /** The attributes, as stored in a session record. */
+  get data(): Record<string, unknown> {
+    return {
+      originalMaxAge: this.originalMaxAge,
+      partitioned: this.partitioned,
+      priority: this.priority,
+      expires: this.expires ?? undefined,
+      secure: this.secure,
+      httpOnly: this.httpOnly,
+      domain: this.domain,
+      path: this.path,
+      sameSite: this.sameSite,
+    };
+  }
+
+  /** A `Set-Cookie` value for `name=val` with these attributes. */
+  serialize(name: string, val: string): string {
+    const d = this.data;
+    return serialize(name, val, { ...d, secure: d.secure === true, expires: this.expires ?? undefined } as never);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return this.data;
+  }
+}
+
+/** The callback API of an express-session store (connect-redis, connect-pg-simple, session-file-store, …). */
+export interface ExpressStore extends EventEmitter {
+  get(sid: string, callback: Callback<any>): unknown;
+  set(sid: string, session: any, callback?: Callback): unknown;
+  destroy(sid: string, callback?: Callback): unknown;
+  touch?(sid: string, session: any, callback?: Callback): unknown;
+  all?(callback: Callback<any>): unknown;
+  length?(callback: Callback<number>): unknown;
+  clear?(callback?: Callback): unknown;
+  createSession?(req: any, session: any): any;
+  [key: string]: any;
+}
+
+/** The `Store` constructor: usable with `new`, `class extends Store` and `util.inherits(MyStore, Store)` + `Store.call(this)`. */
+export interface StoreConstructor {
+  new (): ExpressStore;
+  (this: any): void;
+  prototype: ExpressStore;
+}
+
+/** Base class of express-session stores: an `EventEmitter` with `load` and `createSession`. */
+export const Store: StoreConstructor = function Store(this: any): void {
+  EventEmitter.call(this);
+} as unknown as StoreConstructor;
+Object.setPrototypeOf(Store.prototype, EventEmitter.prototype);
+Object.setPrototypeOf(Store, EventEmitter);
+Object.assign(Store.prototype, {
+  /** Reads a session and hands it back as a session object (`req.session`-like, not attached to a request). */
+  load(this: ExpressStore, sid: string, fn: Callback<any>): void {
+    this.get(sid, (err, sess) => {
+      if (err) return fn(err);
+      if (!sess) return fn();
+      fn(null, this.createSession!({ sessionID: sid, sessionStore: this }, sess));
+    });
+  },
+  /** Turns stored data into a session object on `req.session` (the Session class is injected by the adapter). */
+  createSession(this: ExpressStore, req: any, sess: any): any {
+    const cookie = sess.cookie ?? {};
+    sess.cookie = restoreCookie(cookie);
+    req.session = storeHooks.createSession(req, sess);
+    return req.session;
+  },
+});
+
+/** @internal Filled by the adapter, which owns the `Session` class. */
+export const storeHooks: { createSession: (req: any, sess: any) => any } = {
+  createSession: (_req, sess) => sess,
+};
+
+/** A `Cookie` from its stored JSON form (`expires` as an ISO string). */
+export function restoreCookie(stored: Record<string, unknown>): Cookie {
+  const { expires, originalMaxAge, ...rest } = stored;
+  const cookie = new Cookie(rest as CookieOptions);
+  if (typeof expires === "string" || expires instanceof Date) cookie.expires = new Date(expires);
+  cookie.originalMaxAge = typeof originalMaxAge === "number" ? originalMaxAge : null;
+  return cookie;
+}
+
+interface MemoryEntry {
+  json: string;
+  expires: number;
+}
+
+/**
+ * express-session's `MemoryStore`, bounded: expired sessions are dropped as they are met and the store never
+ * holds more than `max` sessions (the oldest writes go first). One process only: use a shared store in production.
+ */
+export class MemoryStore extends (Store as unknown as new () => ExpressStore) {
+  /** Most sessions kept. */
+  readonly max: number;
+  #sessions = new Map<string, MemoryEntry>();
+
+  constructor(options: { max?: number } = {}) {
+    super();
+    this.max = options.max ?? 100_000;
+  }
+
+  #read(sid: string): any {
+    const entry = this.#sessions.get(sid);
+    if (!entry) return undefined;
+    if (entry.expires <= Date.now()) {
+      this.#sessions.delete(sid);
+      return undefined;
+    }
+    return JSON.parse(entry.json);
+  }
+
+  override get(sid: string, callback: Callback<any>): void {
+    const sess = this.#read(sid);
+    setImmediate(callback, null, sess);
+  }
+
+  override set(sid: string, session: any, callback?: Callback): void {
+    const json = JSON.stringify(session);
+    const stored = session?.cookie?.expires;
+    // A browser-session cookie has no expiry: keep the record a day, as connect-redis does by default.
+    const expires = stored ? new Date(stored).getTime() : Date.now() + 86_400_000;
+    this.#sessions.delete(sid);
+    this.#sessions.set(sid, { json, expires });
+    let checked = 0;
+    for (const [key, entry] of this.#sessions) {
+      if (this.#sessions.size <= this.max && (entry.expires > Date.now() || ++checked > 8)) break;
+      this.#sessions.delete(key);
+    }
+    if (callback) setImmediate(callback);
+  }
+
+  override destroy(sid: string, callback?: Callback): void {
+    this.#sessions.delete(sid);
+    if (callback) setImmediate(callback);
+  }
+
+  override touch(sid: string, session: any, callback?: Callback): void {
+    const current = this.#read(sid);
+    if (current) this.set(sid, { ...current, cookie: session.cookie });
+    if (callback) setImmediate(callback);
+  }
+
+  override all(callback: Callback<Record<string, any>>): void {
+    const out: Record<string, any> = Object.create(null);
+    for (const sid of [...this.#sessions.keys()]) {
+      const sess = this.#read(sid);
+      if (sess) out[sid] = sess;
+    }
+    setImmediate(callback, null, out);
+  }
+
+  override length(callback: Callback<number>): void {
+    this.all((err, sessions) => callback(err, err ? undefined : Object.keys(sessions!).length));
+  }
+
+  override clear(callback?: Callback): void {
+    this.#sessions.clear();
+    if (callback) setImmediate(callback);
+  }
+}
+
+/** True for an unstorage `Storage`. */
+export const isStorage = (value: unknown): value is Storage =>
+  typeof (value as Storage | null)?.getItemRaw === "function" && typeof (value as Storage).setItemRaw === "function";
+
+/** True for an express-session store (callback API). */
+export const isExpressStore = (value: unknown): value is ExpressStore =>
+  typeof (value as ExpressStore | null)?.get === "function" && typeof (value as ExpressStore).set === "function" && typeof (value as ExpressStore).destroy === "function";
+
+/** Calls a callback-API method; also accepts stores that return a promise (connect-redis does both). */
+const call = <T>(fn: (callback: Callback<T>) => unknown): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const done: Callback<T> = (err, value) => (err ? reject(err) : resolve(value as T));
+    try {
+      const result = fn(done) as Promise<unknown> | undefined;
+      // A store that rejects without calling back must not hang the request (the core's timeout would catch it later).
+      if (result && typeof result.then === "function") result.then(undefined, reject);
+    } catch (error) {
+      reject(error);
+    }
+  });
+
+/**
+ * An express-session store as the core's `SessionStore`. The store sees what express-session would give it:
+ * the session object with a `Cookie` (so stores that read `cookie.maxAge` or `cookie.expires` compute their TTL).
+ * The core's TTL argument is not passed on: these stores derive it from the cookie, and the core checks deadlines itself.
+ */
+export function fromExpressStore(store: ExpressStore): SessionStore {
+  return {
+    get: (sid) =>
+      call<any>((cb) => store.get(sid, cb)).then(
+        (sess) => sess ?? null,
+        (error: { code?: string }) => {
+          // express-session treats ENOENT (session-file-store's "no such file") as "no session".
+          if (error?.code === "ENOENT") return null;
+          throw error;
+        },
+      ),
+    set: (sid, record) => {
+      const sess = JSON.parse(record) as Record<string, unknown>;
+      sess.cookie = restoreCookie(sess.cookie as Record<string, unknown>);
+      return call<void>((cb) => store.set(sid, sess, cb));
+    },
+    delete: (sid) => call<void>((cb) => store.destroy(sid, cb)),
+  };
+}
+
+/**
+ * The other way round: a core store (an unstorage `Storage`) with express-session's callback API, for `req.sessionStore`.
+ * `prefix` is the key prefix the adapter uses in that storage.
+ */
+export class StorageStore extends (Store as unknown as new () => ExpressStore) {
+  readonly storage: Storage;
+  readonly prefix: string;
+  #core: SessionStore;
+
+  constructor(storage: Storage, prefix = "sess:") {
+    super();
+    this.storage = storage;
+    this.prefix = prefix;
+    this.#core = storageStore(storage);
+  }
+
+  override get(sid: string, callback: Callback<any>): void {
+    Promise.resolve(this.#core.get(this.prefix + sid)).then(
+      (raw) => callback(null, typeof raw === "string" ? JSON.parse(raw) : raw ?? undefined),
+      callback,
+    );
+  }
+
+  override set(sid: string, session: any, callback?: Callback): void {
+    const expires = session?.cookie?.expires;
+    const ttl = expires ? Math.max(1, Math.ceil((new Date(expires).getTime() - Date.now()) / 1000)) : 86_400;
+    Promise.resolve(this.#core.set(this.prefix + sid, JSON.stringify(session), ttl)).then(() => callback?.(), (e) => callback?.(e));
+  }
+
+  override destroy(sid: string, callback?: Callback): void {
+    Promise.resolve(this.#core.delete(this.prefix + sid)).then(() => callback?.(), (e) => callback?.(e));
+  }
+
+  override touch(sid: string, session: any, callback?: Callback): void {
+    this.get(sid, (err, current) => {
+      if (err || !current) return callback?.(err);
+      this.set(sid, { ...current, cookie: session.cookie }, callback);
+    });
+  }
+
+  override length(callback: Callback<number>): void {
+    this.storage.getKeys(this.prefix).then((keys) => callback(null, keys.length), callback);
+  }
+
+  override clear(callback?: Callback): void {
+    this.storage.clear(this.prefix).then(() => callback?.(), (e) => callback?.(e));
+  }
+}
