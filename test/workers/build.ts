@@ -63,11 +63,20 @@ export async function bundleWorker(entry: string): Promise<Bundle> {
   return { dir, path, inputs, imports };
 }
 
+/** A bundled worker and the bindings it gets. */
+export interface TestWorker {
+  name: string;
+  bundle: Bundle;
+  kvNamespaces?: string[];
+  bindings?: Record<string, string>;
+  durableObjects?: Record<string, string | { className: string; scriptName?: string }>;
+}
+
 /** Starts Miniflare with bundled workers (the first one receives `dispatchFetch`), `nodejs_compat` off. */
-export async function startWorkers(workers: Array<WorkerOptions & { name: string; bundle: Bundle }>, shared: Partial<MiniflareOptions> = {}): Promise<Miniflare> {
+export async function startWorkers(workers: TestWorker[], shared: Partial<MiniflareOptions> = {}): Promise<Miniflare> {
   const mf = new Miniflare({
     ...shared,
-    workers: workers.map(({ bundle, ...options }) => ({
+    workers: workers.map(({ bundle, ...options }): WorkerOptions => ({
       modules: true,
       scriptPath: bundle.path,
       modulesRoot: bundle.dir,
