@@ -164,7 +164,7 @@ export function createApp(options: ShopOptions): Hono<ShopEnv> {
     const ok = timingSafeEqual(given, stored) && username === DEMO_USER.username;
     if (!ok) {
       c.status(401);
-      return c.html(page("Log in", loginForm("Wrong username or password."), s.data));
+      return c.html(page("Log in", loginForm("Wrong username or password.", username), s.data));
     }
     // A new session ID at login (session fixation, OWASP); the anonymous cart comes along.
     await s.regenerate({ keepData: true });
@@ -216,10 +216,10 @@ export function createApp(options: ShopOptions): Hono<ShopEnv> {
   return app;
 }
 
-const loginForm = (error?: string) => html`<h1>Log in</h1>
+const loginForm = (error?: string, username = "") => html`<h1>Log in</h1>
 ${error ? html`<p class="flash error" id="error" role="alert">${error}</p>` : ""}
 <form method="post" action="/login" class="card">
-  <label>Username <input name="username" autocomplete="username" required></label>
+  <label>Username <input name="username" autocomplete="username" value="${username}" required></label>
   <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
   <button id="submit">Log in</button>
   <p><small>Demo account: ${raw("<code>demo</code> / <code>demo</code>")}</small></p>
