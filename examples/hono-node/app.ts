@@ -126,6 +126,7 @@ export function createApp(options: ShopOptions): Hono<ShopEnv> {
   app.use(session<ShopData>({ secret: options.secret, storage: options.storage, ...options.session }));
 
   app.get("/healthz", (c) => c.text("ok"));
+  app.get("/favicon.ico", (c) => c.body(null, 204)); // browsers ask for it: not a page view
 
   // Page views: every HTML page counts one.
   app.use(async (c, next) => {
