@@ -444,7 +444,11 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     const id = ensureId(s);
     const [json, ttl] = recordJson(s, now);
     return then(then(write(id, json, ttl), () => afterWrite(s, now)), () => {
-      if (!s.stored) s.sendCookie = true;
+      if (!s.stored) {
+        // A first write of an ID that is neither regenerated nor renewed (those report their own event).
+        if (!s.sendCookie) emit("created", id);
+        s.sendCookie = true;
+      }
       s.stored = true;
       s.flashIn = { ...s.flashIn, ...s.flashOut };
       s.flashOut = undefined;
@@ -638,17 +642,23 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     },
   };
 
+  const clearPrefix = `${o.name}=;`;
   const applyCookie = (response: Response, setCookie: string | null): Response => {
     if (setCookie === null) return response;
+    // OWASP session cheat sheet: optionally ask the browser to drop what it kept for the site on logout.
+    const clearSite = o.clearSiteData !== undefined && setCookie.startsWith(clearPrefix) ? o.clearSiteData : undefined;
+    const add = (headers: Headers): void => {
+      headers.append("set-cookie", setCookie);
+      headers.set("cache-control", "no-store");
+      if (clearSite !== undefined) headers.set("clear-site-data", clearSite);
+    };
     try {
-      response.headers.append("set-cookie", setCookie);
-      response.headers.set("cache-control", "no-store");
+      add(response.headers);
       return response;
     } catch {
       // Immutable headers (Response.redirect, fetch results): copy the response.
       const copy = new Response(response.body, response);
-      copy.headers.append("set-cookie", setCookie);
-      copy.headers.set("cache-control", "no-store");
+      add(copy.headers);
       return copy;
     }
   };

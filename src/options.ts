@@ -68,6 +68,12 @@ export interface SessionOptions {
    * @default "overwrite"
    */
   commitMode?: "overwrite" | "merge";
+  /**
+   * Send `Clear-Site-Data` with the response that clears the session cookie (logout), as the OWASP Session
+   * Management Cheat Sheet suggests. `true` sends `"cache", "cookies", "storage"`; a string is sent as given.
+   * @default false
+   */
+  clearSiteData?: boolean | string;
 }
 
 /** Options after defaults and validation. */
@@ -92,6 +98,8 @@ export interface ResolvedOptions {
   hashIds: boolean | "migrate";
   onEvent: ((event: SessionEvent) => void) | undefined;
   commitMode: "overwrite" | "merge";
+  /** The `Clear-Site-Data` value sent on logout, or undefined. */
+  clearSiteData: string | undefined;
 }
 
 /** Minimum secret length, per OWASP ASVS 11.2.3 (≥ 128 bits of key material; 32 characters). */
@@ -184,5 +192,6 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     hashIds: options.hashIds ?? false,
     onEvent: options.onEvent,
     commitMode,
+    clearSiteData: options.clearSiteData === true ? '"cache", "cookies", "storage"' : typeof options.clearSiteData === "string" && options.clearSiteData !== "" ? options.clearSiteData : undefined,
   };
 }
