@@ -13,6 +13,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { memoryStore, type SessionStore } from "../src/index.ts";
 
 export type Scenario = "S0" | "S1" | "S2" | "S3";
 
@@ -62,7 +63,7 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
     }
     case "hono-unsession": {
       const { Hono } = await import("hono");
-      const { session } = (await import(root + "adapters/hono.ts")) as { session: (options: object) => import("hono").MiddlewareHandler };
+      const { session } = await import("../adapters/hono.ts");
       const app = new Hono();
       app.use(session({ secret: SECRET, store: countingStore(stats) }));
       app.all("/", (c) => {
@@ -165,9 +166,9 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
     }
     case "express-unsession": {
       const express = (await import("express")).default;
-      const session = ((await import(root + "adapters/express.ts")) as { default: (options: object) => unknown }).default;
+      const session = (await import("../adapters/express.ts")).default;
       const app = express();
-      app.use(session({ secret: SECRET, resave: false, saveUninitialized: false, store: countingStore(stats) }) as never);
+      app.use(session({ secret: SECRET, resave: false, saveUninitialized: false, store: countingStore(stats) }));
       app.all("/", (req, res) => {
         stats.requests++;
         const data = (req as unknown as { session: Views }).session;
@@ -184,9 +185,7 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
 }
 
 /** Our memory store, with its writes counted; synchronous like the original, so the fast path stays synchronous. */
-function countingStore(stats: Stats): import("../src/index.ts").SessionStore {
-  // Imported lazily by the callers' modules anyway; a static import here would load the core into bare servers too.
-  const { memoryStore } = coreModule!;
+function countingStore(stats: Stats): SessionStore {
   const inner = memoryStore();
   return {
     get: (id) => inner.get(id),
@@ -199,12 +198,6 @@ function countingStore(stats: Stats): import("../src/index.ts").SessionStore {
       inner.delete(id);
     },
   };
-}
-
-let coreModule: typeof import("../src/index.ts") | undefined;
-/** Loads the core before a server that uses our store is built. */
-export async function loadCore(): Promise<void> {
-  coreModule = await import("../src/index.ts");
 }
 
 function countExpressStore(store: Record<string, unknown>, stats: Stats): void {

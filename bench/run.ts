@@ -16,6 +16,7 @@ import { request } from "node:http";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { SERVERS, available, type Scenario } from "./apps.ts";
+import { buildEntry } from "./build.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -68,8 +69,11 @@ function send(child: ChildProcess, message: string, type: string): Promise<Recor
   });
 }
 
-function start(cell: Cell, extraNodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const argv = pin(0, [process.execPath, ...extraNodeArgs, "--import", "tsx", here + "server.ts"]);
+let serverFile = "";
+
+/** Starts one server process for a cell, pinned to core 0; resolves with its port. */
+export function start(cell: Cell, extraNodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const argv = pin(0, [process.execPath, ...extraNodeArgs, serverFile]);
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: root,
     env: { ...process.env, BENCH_SERVER: cell.server, BENCH_SCENARIO: cell.scenario, NODE_ENV: "production" },
@@ -185,6 +189,7 @@ const median = (values: number[]): number => {
 };
 
 async function main(): Promise<void> {
+  serverFile = await buildEntry("bench/server.ts");
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSafe("/proc/cpuinfo"))?.[1] ?? cpus()[0]?.model ?? "unknown";
   console.error(
     `bench: ${cells.length} cells × ${ROUNDS} rounds, ${DURATION} s each (+${WARMUP} s warm-up), ${CONNECTIONS} connections, ` +

@@ -1,18 +1,17 @@
 /**
- * One benchmark server process: `BENCH_SERVER=<name> BENCH_SCENARIO=S0..S3 node --import tsx bench/server.ts`.
+ * One benchmark server process: built by bench/build.ts, run as `BENCH_SERVER=<name> BENCH_SCENARIO=S0..S3 node bench/.build/server.mjs`.
  * Listens on 127.0.0.1 (a free port), reports `{ port }` over IPC, answers `"stats"` / `"reset"` / `"exit"` messages.
  * @module
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import { build, loadCore, type Scenario, type Stats } from "./apps.ts";
+import { build, type Scenario, type Stats } from "./apps.ts";
 
 const name = process.env.BENCH_SERVER ?? "";
 const scenario = (process.env.BENCH_SCENARIO ?? "S0") as Scenario;
 const stats: Stats = { requests: 0, writes: 0 };
 
-if (name.endsWith("unsession")) await loadCore();
 const app = await build(name, scenario, stats);
 const listener = app.kind === "fetch" ? getRequestListener(app.fetch) : app.listener;
 const server = createServer(listener);
