@@ -1,4 +1,5 @@
 import { sign as csSign } from "cookie-signature";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSessions, isStoreUnavailable, isUnsessionError, type SessionOptions } from "../../src/index.ts";
 import { client } from "../helpers/client.ts";
@@ -65,6 +66,29 @@ describe("bad input: Cookie headers", () => {
     const session = await sessions.load({ cookie: header });
     expect(session.data.user).toBe("ada");
     expect(spy.counts().reads).toBe(1);
+  });
+});
+
+describe("bad input: random Cookie headers (property)", () => {
+  it("never throws and never touches the store for arbitrary headers", async () => {
+    const { sessions, spy } = setup();
+    const header = fc.oneof(
+      fc.string({ unit: "grapheme", maxLength: 200 }),
+      fc.string({ unit: "binary", maxLength: 200 }),
+      fc.array(fc.tuple(fc.constantFrom("sid", "SID", "sid ", " sid", "x"), fc.string({ maxLength: 80 })), { maxLength: 8 }).map((pairs) =>
+        pairs.map(([k, v]) => `${k}=${v}`).join("; "),
+      ),
+      fc.string({ maxLength: 60 }).map((v) => `sid=s%3A${v}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(header, async (h) => {
+        const session = await sessions.load({ cookie: h });
+        expect(session.isNew).toBe(true);
+        expect(await sessions.commit(session)).toBeNull();
+      }),
+      { numRuns: 300 },
+    );
+    expect(spy.counts().total).toBe(0);
   });
 });
 

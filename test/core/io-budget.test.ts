@@ -1,5 +1,5 @@
 import { sign as csSign } from "cookie-signature";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createSessions, type SessionOptions } from "../../src/index.ts";
 import { SECRET, cookiePair, idOf, request, spyStorage } from "../helpers/spy-storage.ts";
 
@@ -119,5 +119,20 @@ describe("store I/O budget", () => {
     await b.destroy();
     await sessions.commit(b);
     expect(spy.counts()).toEqual({ reads: 1, writes: 0, removes: 1, total: 2 });
+  });
+
+  it("a throttled touch (after touchAfter) costs one write, after re-reading the record so it never writes stale data", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const { call, spy } = setup({ idleTimeout: 600 });
+      const cookie = cookiePair((await call(null, "inc")).headers.get("set-cookie"));
+      vi.setSystemTime(Date.now() + 61_000); // past the default touchAfter (60 s)
+      spy.reset();
+      await call(cookie);
+      // 1 load read + 1 fresh read before the touch write (checklist 34), and exactly 1 write.
+      expect(spy.counts()).toEqual({ reads: 2, writes: 1, removes: 0, total: 3 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

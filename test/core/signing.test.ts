@@ -176,3 +176,21 @@ describe("signing: several cookies of one name", () => {
     expect(spy.counts().total).toBe(0);
   });
 });
+
+describe("signing: where the ID comes from", () => {
+  it("accepts the ID only from the configured cookie: never from a query string, header or other cookie", async () => {
+    const { handler, spy } = setup(SECRET);
+    const value = cookiePair(await login(handler))!.slice(4);
+    spy.reset();
+    const attempts = [
+      request(null, { url: `http://127.0.0.1/?sid=${value}` }),
+      request(null, { headers: { "x-session-id": value, authorization: `Bearer ${value}`, sid: value } }),
+      request(`connect.sid=${value}`),
+    ];
+    for (const req of attempts) {
+      const res = await handler(req);
+      expect(await res.json()).toEqual({ n: null, isNew: true });
+    }
+    expect(spy.counts().total).toBe(0);
+  });
+});
