@@ -190,4 +190,14 @@ describe("expiry: throttled touch", () => {
     const r3 = await sessions.load({ cookie: browser.cookie });
     expect(r3.data).toEqual({ n: 1, x: 42 });
   });
+
+  it("touches once when parallel requests on one session all find a touch due", async () => {
+    const { sessions, browser, spy } = setup({ idleTimeout: 600 });
+    await browser.run((s) => void (s.data.n = 1));
+    at(100);
+    const loaded = await Promise.all([1, 2, 3, 4].map(() => sessions.load({ cookie: browser.cookie })));
+    spy.reset();
+    await Promise.all(loaded.map((s) => sessions.commit(s)));
+    expect(writes(spy)).toHaveLength(1);
+  });
 });

@@ -139,6 +139,19 @@ describe("destroy", () => {
   });
 });
 
+describe("a handler that fails", () => {
+  it("commits none of its changes when it throws", async () => {
+    const { sessions, spy, cookie } = await loggedIn();
+    const handler = sessions.wrap((_req, s) => {
+      s.data.user = "mallory";
+      throw new Error("boom");
+    });
+    await expect(handler(new Request("http://127.0.0.1/", { headers: { cookie } }))).rejects.toThrow("boom");
+    expect(spy.counts().writes).toBe(0);
+    expect((await sessions.load({ cookie })).data.user).toBe("ada");
+  });
+});
+
 describe("reload", () => {
   it("discards local changes and reads what another request wrote", async () => {
     const { sessions, cookie } = await loggedIn();

@@ -88,6 +88,15 @@ describe("signing: secret rotation", () => {
     expect(await (await newOnly.handler(request(cookiePair(resigned)))).json()).toEqual({ n: 1, isNew: false });
   });
 
+  it("re-signs with the first secret when the old-secret session is also changed", async () => {
+    const spy = spyStorage();
+    const oldCookie = await login(setup(SECRET_OLD, spy).handler);
+    const rotated = setup([SECRET, SECRET_OLD], spy);
+    const res = await rotated.handler(inc(cookiePair(oldCookie)));
+    expect(await res.json()).toEqual({ n: 2, isNew: false });
+    expect(cookieValue(res.headers.get("set-cookie"))).toBe(`s:${csSign(idOf(oldCookie)!, SECRET)}`);
+  });
+
   it("does not re-sign a cookie already signed with the first secret", async () => {
     const { handler } = setup([SECRET, SECRET_OLD]);
     const setCookie = await login(handler);
