@@ -198,6 +198,17 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       return then(readKey(prefix + id), (legacy) => [legacy, legacy !== null && legacy !== undefined] as [unknown, boolean]);
     });
 
+  // Last touch per ID in this process: parallel requests that all see a touch due write it once (checklist 36).
+  const touchedAt = new Map<string, number>();
+  const claimTouch = (id: string, now: number, after: number): boolean => {
+    const last = touchedAt.get(id);
+    if (last !== undefined && now - last < after * 1000) return false;
+    touchedAt.delete(id);
+    if (touchedAt.size >= TOMBSTONE_MAX) touchedAt.delete(touchedAt.keys().next().value as string);
+    touchedAt.set(id, now);
+    return true;
+  };
+
   const bury = (id: string): void => {
     if (tombstones.size >= TOMBSTONE_MAX) tombstones.delete(tombstones.keys().next().value as string);
     tombstones.set(id, Date.now());
@@ -549,7 +560,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       if ((modified || o.saveUninitialized) && !(o.cookie.secure === true && !s.secure)) work = writeFull(s);
     } else if (modified || o.resave) {
       if (!tombstones.has(s.id)) work = o.commitMode === "merge" ? writeMerged(s) : writeFull(s);
-    } else if (s.touchForced || s.meta.i - now < (idleOf(s) - touchAfterOf(s)) * 1000) {
+    } else if (s.touchForced || (s.meta.i - now < (idleOf(s) - touchAfterOf(s)) * 1000 && claimTouch(s.id, now, touchAfterOf(s)))) {
       const touch = touchRecord(s);
       if (s.waitUntil && isPromise(touch)) {
         s.waitUntil(touch.catch(() => {}));
