@@ -151,9 +151,12 @@ export function durableObjectStore(namespace: DurableObjectNamespaceLike, option
   const call = async (method: string, key: string, body?: string, ttl?: number): Promise<Response> => {
     const name = shards ? `shard:${shardOf(key, shards)}` : key;
     const stub = namespace.get(namespace.idFromName(name) as never);
-    const url = DO_ORIGIN + encodeURIComponent(key) + (ttl === undefined ? "" : `?ttl=${ttl}`);
+    const url = `${DO_ORIGIN}?key=${encodeURIComponent(key)}${ttl === undefined ? "" : `&ttl=${ttl}`}`;
     const response = await stub.fetch(url, { method, body });
-    if (response.status >= 500) throw new Error(`session Durable Object answered ${response.status}`);
+    if (!response.ok && !(method === "GET" && response.status === 404)) {
+      await response.body?.cancel();
+      throw new Error(`session Durable Object answered ${response.status} to ${method}`);
+    }
     return response;
   };
   const store: SessionStore = {
@@ -213,10 +216,11 @@ export class SessionStoreDO {
     this.#storage = state.storage;
   }
 
-  /** The store's protocol: `GET|PUT|DELETE /<key>`, `PUT` with `?ttl=<seconds>`. */
+  /** The store's protocol: `GET|PUT|DELETE /?key=<key>`, `PUT` with `&ttl=<seconds>` and the record as body. */
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    const key = decodeURIComponent(url.pathname.slice(1));
+    const key = url.searchParams.get("key");
+    if (!key) return new Response("key is required", { status: 400 });
     const storage = this.#storage;
     if (request.method === "GET") {
       const entry = await storage.get<Entry>(key);
