@@ -401,14 +401,19 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       const now = req.session;
       if (now !== session && !core.destroyed) {
         if (now === null || now === undefined || typeof now !== "object") {
-          run(() => core.unset()).catch(fail);
-        } else if (now[BOUND] === binding) {
-          session = now;
-        } else {
+          // unset: "destroy" removes the record first (a failure is reported, the cookie still cleared).
+          return run(() => core.unset()).then(undefined, fail).then(() => persist(withCookie));
+        }
+        if (now[BOUND] === binding) session = now;
+        else {
           core.data = { ...now };
           session = wrap(binding);
         }
       }
+      return persist(withCookie);
+    };
+    /** Commits (at most one store write) and adds Set-Cookie while headers can still take it. */
+    const persist = (withCookie: boolean): MaybePromise<void> => {
       let result: MaybePromise<string | null>;
       try {
         result = run(() => mgr.commitFast(core));

@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from "vitest";
+import session from "../../../adapters/express.ts";
+import { attributes, listen, SECRET, sessionApp, setCookies, type Listening } from "./helpers.ts";
+
+let server: Listening | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const start = async (options: Parameters<typeof session>[0], setup?: (app: any) => void) => {
+  const { app } = await sessionApp(session({ secret: SECRET, resave: false, saveUninitialized: false, ...options }), setup);
+  server = await listen(app);
+  return server.url;
+};
+const https = { "x-forwarded-proto": "https" };
+const secureOf = async (url: string, headers: Record<string, string> = {}) => {
+  const lines = setCookies(await fetch(url + "/set?a=1", { headers }));
+  return lines.length === 0 ? "no cookie" : attributes(lines[0]!).secure === true ? "Secure" : "not Secure";
+};
+
+describe("express: proxy and secure 'auto'", () => {
+  it("secure 'auto' + proxy: true trusts X-Forwarded-Proto", async () => {
+    const url = await start({ proxy: true, cookie: { secure: "auto" } });
+    expect(await secureOf(url, https)).toBe("Secure");
+    expect(await secureOf(url, { "x-forwarded-proto": "https, http" })).toBe("Secure");
+    expect(await secureOf(url, { "x-forwarded-proto": "http" })).toBe("not Secure");
+    expect(await secureOf(url)).toBe("not Secure");
+  });
+
+  it("secure 'auto' + proxy: false ignores X-Forwarded-Proto, even with Express's trust proxy", async () => {
+    const url = await start({ proxy: false, cookie: { secure: "auto" } }, (app) => app.set("trust proxy", true));
+    expect(await secureOf(url, https)).toBe("not Secure");
+  });
+
+  it("secure 'auto' + proxy unset follows Express's trust proxy (req.secure)", async () => {
+    const trusting = await start({ cookie: { secure: "auto" } }, (app) => app.set("trust proxy", "loopback"));
+    expect(await secureOf(trusting, https)).toBe("Secure");
+    await server!.close();
+    const untrusting = await start({ cookie: { secure: "auto" } });
+    expect(await secureOf(untrusting, https)).toBe("not Secure");
+  });
+
+  it("secure: true sends the cookie only over https (as told by a trusted proxy)", async () => {
+    const url = await start({ proxy: true, cookie: { secure: true } });
+    expect(await secureOf(url)).toBe("no cookie");
+    expect(await secureOf(url, https)).toBe("Secure");
+  });
+
+  it("secure: true with trust proxy and proxy unset", async () => {
+    const url = await start({ cookie: { secure: true } }, (app) => app.set("trust proxy", 1));
+    expect(await secureOf(url, https)).toBe("Secure");
+    expect(await secureOf(url)).toBe("no cookie");
+  });
+});
