@@ -4,7 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { stream } from "hono/streaming";
 import { createStorage } from "unstorage";
-import { describe, expect, expectTypeOf, it } from "vitest";
+import { describe, expect, expectTypeOf, it, vi } from "vitest";
 import { session, type SessionEnv } from "../../adapters/hono.ts";
 import { isUnsessionError, memoryStore, type Session, type SessionStore } from "../../src/index.ts";
 
@@ -158,9 +158,15 @@ describe("hono adapter: options from c.env", () => {
     expect(await (await app.request("/count", { headers: { cookie } }, env)).text()).toBe("4");
   });
 
-  it("fails the request when the resolved options are invalid", async () => {
-    const res = await app.request("/count", {}, { SESSION_SECRET: "short" });
-    expect(res.status).toBe(500);
+  it("fails the request when the resolved options are invalid (and Hono logs the reason)", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const res = await app.request("/count", {}, { SESSION_SECRET: "short" });
+      expect(res.status).toBe(500);
+      expect(String(logged.mock.calls[0]?.[0])).toContain("secret must be at least 32 characters");
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
 

@@ -34,7 +34,7 @@ describe.skipIf(!executablePath)("e2e: examples/hono-node in headless Chromium",
     await server?.stop();
   });
 
-  it("logs in, fills the cart, keeps it over a reload, hides the cookie from scripts, logs out", async () => {
+  it("logs in, fills the cart, keeps it over a reload, hides the cookie from scripts, logs out", { timeout: 120_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
     const page = await context.newPage();
     const shot = (name: string) => page.screenshot({ path: `${shots}${name}.png`, fullPage: true });

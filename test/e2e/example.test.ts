@@ -89,7 +89,7 @@ describe("e2e: examples/hono-node with the memory store", () => {
     expect(server.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(sessions in memory\)/);
   });
 
-  it("runs log in → cart → log out", async () => {
+  it("runs log in → cart → log out", { timeout: 60_000 }, async () => {
     await shopFlow(server.url);
   });
 });
@@ -113,11 +113,11 @@ describe.skipIf(!redisUrl)("e2e: examples/hono-node with REDIS_URL", () => {
     expect(server.output()).toContain("(sessions in Redis)");
   });
 
-  it("runs log in → cart → log out with records under sess:<id> in Redis", async () => {
+  it("runs log in → cart → log out with records under sess:<id> in Redis", { timeout: 60_000 }, async () => {
     await shopFlow(server.url, async (id) => (await redis.exists(`sess:${id}`)) === 1);
   });
 
-  it("keeps sessions across a restart of the server", async () => {
+  it("keeps sessions across a restart of the server", { timeout: 60_000 }, async () => {
     const b = browserlike(server.url);
     await b.post("/cart", { item: "tee" });
     await server.stop();
