@@ -28,6 +28,7 @@ export class UnsessionError extends Error {
   /** The HTTP status that fits this error: 500 for programming errors, 503 for an unavailable store. */
   readonly status: number;
 
+  /** Made by unsession itself; `message` is prefixed with `[unsession]`. */
   constructor(code: UnsessionErrorCode, message: string, options?: { cause?: unknown }) {
     super(`[unsession] ${message}`, options);
     this.name = "UnsessionError";

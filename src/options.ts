@@ -78,25 +78,45 @@ export interface SessionOptions {
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {
+  /** Secrets, the signing one first. */
   secrets: readonly string[];
+  /** Key prefix of session records. */
   prefix: string;
+  /** Key prefix of the per-user session index. */
   userPrefix: string;
+  /** Cookie name. */
   name: string;
+  /** Cookie attributes with defaults applied. */
   cookie: Required<Pick<CookieOptions, "path" | "httpOnly" | "secure" | "sameSite">> & CookieOptions;
+  /** Save new sessions even when empty. */
   saveUninitialized: boolean;
+  /** Save unchanged sessions on every request. */
   resave: boolean;
+  /** Send the cookie on every response. */
   rolling: boolean;
+  /** What `session.unset()` does. */
   unset: "keep" | "destroy";
+  /** Trust `X-Forwarded-Proto`. */
   proxy: boolean;
+  /** Idle timeout in seconds (undefined: from the cookie's maxAge). */
   idleTimeout: number | undefined;
+  /** Absolute timeout in seconds, or undefined (off). */
   absoluteTimeout: number | undefined;
+  /** Touch throttle in seconds (undefined: derived from the idle timeout). */
   touchAfter: number | undefined;
+  /** ID renewal period in seconds, or undefined (off). */
   renewAfter: number | undefined;
+  /** Seconds an old ID stays valid after a renewal. */
   renewGrace: number;
+  /** Store call timeout, milliseconds. */
   storeTimeout: number;
+  /** Custom ID generator, if any. */
   genid: (() => string) | undefined;
+  /** Store hashed IDs as keys (`migrate`: also read records under raw IDs). */
   hashIds: boolean | "migrate";
+  /** Lifecycle event hook, if any. */
   onEvent: ((event: SessionEvent) => void) | undefined;
+  /** How a commit writes a changed record: overwrite it, or merge into the stored one. */
   commitMode: "overwrite" | "merge";
   /** The `Clear-Site-Data` value sent on logout, or undefined. */
   clearSiteData: string | undefined;

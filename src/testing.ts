@@ -38,8 +38,11 @@ export interface ConformanceExpect {
 
 /** The test runner's functions, injected so that this module imports none. */
 export interface ConformanceApi {
+  /** The runner's `describe`. */
   describe(name: string, fn: () => void): void;
+  /** The runner's `it` (or `test`). */
   it(name: string, fn: () => Promise<void>, timeout?: number): void;
+  /** The runner's `expect`. */
   expect: ConformanceExpect;
 }
 

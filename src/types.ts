@@ -14,11 +14,11 @@ export type SameSite = "lax" | "strict" | "none";
 
 /** Options of the session cookie. */
 export interface CookieOptions {
-  /** @default "/" */
+  /** `Path` attribute. @default "/" */
   path?: string;
   /** No Domain by default (host-only cookie, OWASP). */
   domain?: string;
-  /** @default true */
+  /** `HttpOnly` attribute: scripts cannot read the cookie (OWASP). @default true */
   httpOnly?: boolean;
   /**
    * `true`: always Secure (no cookie is sent over http); `false`: never;
@@ -26,7 +26,7 @@ export interface CookieOptions {
    * @default "auto"
    */
   secure?: boolean | "auto";
-  /** @default "lax" */
+  /** `SameSite` attribute (RFC 6265bis §4.1.2.7). @default "lax" */
   sameSite?: SameSite | boolean;
   /** CHIPS `Partitioned` attribute. */
   partitioned?: boolean;
@@ -43,6 +43,7 @@ export interface CookieOptions {
 
 /** A lifecycle event, delivered to `onEvent`. IDs are never given raw: `sid` is a SHA-256 prefix of the ID. */
 export interface SessionEvent {
+  /** What happened. */
   type:
     | "created"
     | "regenerated"
@@ -65,14 +66,23 @@ export interface SessionEvent {
 
 /** The stored form of the cookie, as express-session stores write it. */
 export interface StoredCookie {
+  /** Cookie lifetime in milliseconds at creation, or `null` for a browser-session cookie. */
   originalMaxAge: number | null;
+  /** Expiry as an ISO date, or `null` for a browser-session cookie. */
   expires: string | null;
+  /** `Secure` attribute. */
   secure?: boolean;
+  /** `HttpOnly` attribute. */
   httpOnly?: boolean;
+  /** `Domain` attribute. */
   domain?: string;
+  /** `Path` attribute. */
   path?: string;
+  /** `SameSite` attribute. */
   sameSite?: SameSite | boolean;
+  /** `Partitioned` attribute. */
   partitioned?: boolean;
+  /** `Priority` attribute. */
   priority?: "low" | "medium" | "high";
 }
 
@@ -94,8 +104,11 @@ export interface RecordMeta {
 
 /** A stored session record: express-session's format plus unsession's bookkeeping. */
 export interface SessionRecord {
+  /** The cookie as express-session stores it. */
   cookie: StoredCookie;
+  /** unsession's bookkeeping (timestamps, flash, user binding). */
   __unsession?: RecordMeta;
+  /** The session data. */
   [key: string]: unknown;
 }
 

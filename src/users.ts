@@ -14,6 +14,7 @@ import type { MaybePromise } from "./types.ts";
 export interface UserSessionInfo {
   /** SHA-256 prefix of the session's store key: stable, not usable as a cookie. */
   sid: string;
+  /** When the session was created. */
   createdAt: Date;
   /** The earliest server-side deadline (idle or absolute). */
   expiresAt: Date;

@@ -39,8 +39,11 @@ export interface SqlStoreOptions {
 
 /** A `SessionStore` on SQL. Reads never return an expired row, whether or not it was pruned yet. */
 export interface SqlStore extends SessionStore {
+  /** The record, or `null` when missing or expired. */
   get(id: string): Promise<string | null>;
+  /** Creates or overwrites a record for `ttl` seconds (an upsert). */
   set(id: string, record: string, ttl: number): Promise<void>;
+  /** Removes a record; a missing one is not an error. */
   delete(id: string): Promise<void>;
   /** Deletes expired rows now; resolves to nothing (row counts differ between drivers). */
   prune(): Promise<void>;
