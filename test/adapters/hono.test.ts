@@ -411,3 +411,46 @@ describe("hono adapter: cookie path", () => {
     expect(outside.headers.get("set-cookie")).toBeNull();
   });
 });
+
+describe("hono adapter: the README snippet", () => {
+  it("works as pasted (no generic on session(), typed through the app's Env)", async () => {
+    process.env.SESSION_SECRET ??= "readme-snippet-secret-0123456789abcdefgh";
+    // --- README snippet (import from "unsession/hono" in an app) ---
+    type Data = { userId?: string; views?: number };
+    const app = new Hono<SessionEnv<Data>>();
+
+    app.use(session({ secret: process.env.SESSION_SECRET! })); // 32+ characters; an array rotates secrets
+
+    app.get("/", (c) => {
+      const s = c.get("session");
+      s.data.views = (s.data.views ?? 0) + 1;
+      const flash = s.getFlash<string>("message") ?? "";
+      return c.text(`${flash}Hello ${s.data.userId ?? "guest"}, views: ${s.data.views}`);
+    });
+
+    app.post("/login", async (c) => {
+      const s = c.get("session");
+      // … check the credentials first …
+      await s.regenerate(); // a new session ID at login
+      s.data.userId = "alice";
+      s.flash("message", "Welcome! ");
+      return c.redirect("/", 303);
+    });
+
+    app.post("/logout", async (c) => {
+      await c.get("session").destroy(); // record removed, cookie cleared
+      return c.redirect("/", 303);
+    });
+    // --- end of snippet ---
+
+    const first = await app.request("/");
+    expect(await first.text()).toBe("Hello guest, views: 1");
+    const login = await app.request("/login", { method: "POST", headers: { cookie: cookieOf(first)! } });
+    const cookie = cookieOf(login)!;
+    expect(await (await app.request("/", { headers: { cookie } })).text()).toBe("Welcome! Hello alice, views: 1");
+    expect(await (await app.request("/", { headers: { cookie } })).text()).toBe("Hello alice, views: 2");
+    const out = await app.request("/logout", { method: "POST", headers: { cookie } });
+    expect(out.headers.get("set-cookie")).toMatch(/^sid=;/);
+    expect(await (await app.request("/", { headers: { cookie } })).text()).toBe("Hello guest, views: 1");
+  });
+});
