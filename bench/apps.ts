@@ -81,7 +81,7 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
       const { Hono } = await import("hono");
       const { useSession, useSessionStorage } = await import("@hono/session");
       const map = new Map<string, Views>();
-      const app = new Hono();
+      const app = new Hono<import("@hono/session").SessionEnv<Views>>();
       app.use(
         useSessionStorage({
           get: (sid: string) => map.get(sid) ?? null,
@@ -101,7 +101,7 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
         const s = c.var.session;
         const data = await s.get();
         const views = data?.views;
-        if (write) await s.update((prev) => ({ views: (prev?.views ?? 0) + 1 }));
+        if (write) await s.update((prev: Views | null) => ({ views: (prev?.views ?? 0) + 1 }));
         else if (c.req.method === "POST") await s.update({ views: 1 });
         return c.text(String(views ?? 0));
       });

@@ -10,13 +10,13 @@
  * BENCH_LOADGEN (wrk | autocannon), BENCH_OUT (also write the Markdown table to this file), BENCH_JSON (raw results).
  * @module
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { writeFileSync, readFileSync } from "node:fs";
-import { request } from "node:http";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { SERVERS, available, type Scenario } from "./apps.ts";
 import { buildEntry } from "./build.ts";
+import { cookieHeader, fetchOnce, hasWrk, pin, pinning, send, start, stop, type Cell } from "./lib.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -29,15 +29,8 @@ const CONNECTIONS = num(process.env.BENCH_CONNECTIONS, 32);
 const only = process.env.BENCH_SERVERS?.split(",").map((s) => s.trim()).filter(Boolean);
 const scenarios = (process.env.BENCH_SCENARIOS?.split(",").map((s) => s.trim()) ?? ["S1", "S2", "S3"]) as Scenario[];
 
-const has = (cmd: string): boolean => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
-const pinning = has("taskset") && cpus().length >= 2;
-const loadgen = process.env.BENCH_LOADGEN ?? (has("wrk") ? "wrk" : "autocannon");
-const pin = (core: number, argv: string[]): string[] => (pinning ? ["taskset", "-c", String(core), ...argv] : argv);
-
-interface Cell {
-  server: string;
-  scenario: Scenario;
-}
+const loadgen = process.env.BENCH_LOADGEN ?? (hasWrk ? "wrk" : "autocannon");
+let serverFile = "";
 interface Sample {
   rps: number;
   p99: number; // ms
@@ -54,75 +47,6 @@ for (const s of servers.filter(available)) {
   if (s.bare) cells.push({ server: s.name, scenario: "S0" });
   else for (const scenario of scenarios) cells.push({ server: s.name, scenario });
 }
-
-function send(child: ChildProcess, message: string, type: string): Promise<Record<string, number>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${type} answer`)), 10_000);
-    const onMessage = (m: { type?: string }) => {
-      if (m?.type !== type) return;
-      clearTimeout(timer);
-      child.off("message", onMessage);
-      resolve(m as Record<string, number>);
-    };
-    child.on("message", onMessage);
-    child.send(message);
-  });
-}
-
-let serverFile = "";
-
-/** Starts one server process for a cell, pinned to core 0; resolves with its port. */
-export function start(cell: Cell, extraNodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const argv = pin(0, [process.execPath, ...extraNodeArgs, serverFile]);
-  const child = spawn(argv[0]!, argv.slice(1), {
-    cwd: root,
-    env: { ...process.env, BENCH_SERVER: cell.server, BENCH_SCENARIO: cell.scenario, NODE_ENV: "production" },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`${cell.server} did not start`));
-    }, 30_000);
-    child.once("exit", (code) => reject(new Error(`${cell.server} exited with ${code}`)));
-    child.on("message", (m: { type?: string; port?: number }) => {
-      if (m?.type === "ready") {
-        clearTimeout(timer);
-        resolve({ child, port: m.port! });
-      }
-    });
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.removeAllListeners("exit");
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  try {
-    child.send("exit");
-  } catch {
-    child.kill();
-  }
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** One plain HTTP request from the runner (seed and probe): status, Set-Cookie values and body. */
-function fetchOnce(port: number, method: string, cookie?: string): Promise<{ status: number; setCookie: string[]; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path: "/", headers: cookie ? { cookie } : {}, agent: false }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, setCookie: res.headers["set-cookie"] ?? [], body }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-const cookieHeader = (setCookie: string[]): string => setCookie.map((c) => c.split(";")[0]!).join("; ");
 
 interface Load {
   rps: number;
@@ -155,7 +79,7 @@ function runLoad(port: number, seconds: number, cookie: string | undefined): Loa
 }
 
 async function measure(cell: Cell): Promise<Sample> {
-  const { child, port } = await start(cell);
+  const { child, port } = await start(serverFile, cell);
   try {
     let cookie: string | undefined;
     if (cell.scenario === "S2" || cell.scenario === "S3") {
