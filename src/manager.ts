@@ -431,7 +431,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   };
 
   /** Builds the record JSON: `{"cookie":…,<data>,"__unsession":…}` (express-session's layout plus our metadata). */
-  const recordJson = (s: SessionState, now: number): [string, number] => {
+  const recordJson = (s: SessionState, now: number): [string, number, string] => {
     const data = s.data as Record<string, unknown>;
     if (Object.prototype.hasOwnProperty.call(data, "cookie") || Object.prototype.hasOwnProperty.call(data, "__unsession")) {
       throw new UnsessionError("ERR_SERIALIZE", 'session data may not use the reserved keys "cookie" and "__unsession"');
@@ -447,13 +447,13 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     const body = stringify(data);
     const json = `{"cookie":${JSON.stringify(storedCookie(s, attrs))},${body.length > 2 ? body.slice(1, -1) + "," : ""}"__unsession":${stringify(meta)}}`;
     const ttl = Math.max(1, Math.ceil((deadlineOf(s) - now) / 1000));
-    return [json, ttl];
+    return [json, ttl, body];
   };
 
   const writeFull = (s: SessionState): MaybePromise<void> => {
     const now = Date.now();
     const id = ensureId(s);
-    const [json, ttl] = recordJson(s, now);
+    const [json, ttl, body] = recordJson(s, now);
     return then(then(write(id, json, ttl), () => afterWrite(s, now)), () => {
       if (!s.stored) {
         // A first write of an ID that is neither regenerated nor renewed (those report their own event).
@@ -463,7 +463,8 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       s.stored = true;
       s.flashIn = { ...s.flashIn, ...s.flashOut };
       s.flashOut = undefined;
-      s.snapshot = s.snapshot === undefined ? undefined : stringify(s.data);
+      // The data as written, not as it is now: a change made while the write was in flight still counts.
+      s.snapshot = s.snapshot === undefined ? undefined : body;
       s.dirty = false;
     });
   };
