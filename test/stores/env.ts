@@ -1,7 +1,9 @@
 /** Service URLs for store tests; a missing one skips its suite with a printed reason. */
 import { describe, expect, it } from "vitest";
+import type { ConformanceApi } from "../../src/testing.ts";
 
-export const api = { describe, it, expect };
+/** vitest's functions, for `runStoreConformance`. */
+export const api: ConformanceApi = { describe, it, expect };
 
 /** The URL in `name`, or undefined after printing why the suite that needs it is skipped. */
 export function serviceUrl(name: "REDIS_URL" | "DATABASE_URL" | "MYSQL_URL"): string | undefined {

@@ -5,8 +5,6 @@ import { createDatabase, type Database } from "db0";
 import sqliteConnector from "db0/connectors/better-sqlite3";
 import mysqlConnector from "db0/connectors/mysql2";
 import postgresqlConnector from "db0/connectors/postgresql";
-import { createStorage } from "unstorage";
-import db0Driver from "unstorage/drivers/db0";
 import { afterAll, describe, expect, it } from "vitest";
 import { createSessions, sqlSchema, sqlStore } from "../../src/index.ts";
 import { runStoreConformance } from "../../src/testing.ts";
