@@ -73,8 +73,9 @@ describe("bad input: random Cookie headers (property)", () => {
   it("never throws and never touches the store for arbitrary headers", async () => {
     const { sessions, spy } = setup();
     const header = fc.oneof(
-      fc.string({ unit: "grapheme", maxLength: 200 }),
-      fc.string({ unit: "binary", maxLength: 200 }),
+      fc.string({ unit: "grapheme-ascii", maxLength: 200 }),
+      // Any UTF-16 code unit, lone surrogates and controls included (cheaper to build than unit: "binary").
+      fc.string({ unit: fc.nat(0xffff).map((n) => String.fromCharCode(n)), maxLength: 200 }),
       fc.array(fc.tuple(fc.constantFrom("sid", "SID", "sid ", " sid", "x"), fc.string({ maxLength: 80 })), { maxLength: 8 }).map((pairs) =>
         pairs.map(([k, v]) => `${k}=${v}`).join("; "),
       ),
@@ -86,7 +87,7 @@ describe("bad input: random Cookie headers (property)", () => {
         expect(session.isNew).toBe(true);
         expect(await sessions.commit(session)).toBeNull();
       }),
-      { numRuns: 100 },
+      { numRuns: 300 },
     );
     expect(spy.counts().total).toBe(0);
   });
