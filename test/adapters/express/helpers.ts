@@ -44,6 +44,8 @@ export const cookieOf = (response: Response, name = "connect.sid"): string | und
 /** A cookie-keeping client. */
 export interface Client {
   cookie: string | undefined;
+  /** The server this client talks to (change it to carry the cookie to another server). */
+  base: string;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   text(path: string, init?: RequestInit): Promise<string>;
 }
@@ -52,6 +54,7 @@ export interface Client {
 export function client(base: string, name = "connect.sid"): Client {
   let cookie: string | undefined;
   return {
+    base,
     get cookie() {
       return cookie;
     },
@@ -61,7 +64,7 @@ export function client(base: string, name = "connect.sid"): Client {
     async fetch(path: string, init: RequestInit = {}): Promise<Response> {
       const headers = new Headers(init.headers);
       if (cookie && !headers.has("cookie")) headers.set("cookie", cookie);
-      const response = await fetch(base + path, { ...init, headers, redirect: "manual" });
+      const response = await fetch(this.base + path, { ...init, headers, redirect: "manual" });
       const next = cookieOf(response, name);
       if (next !== undefined) cookie = /=($|;)/.test(next + ";") && next.endsWith("=") ? undefined : next;
       return response;

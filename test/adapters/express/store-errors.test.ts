@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from "vitest";
+import session, { Store } from "../../../adapters/express.ts";
+import { client, listen, SECRET, sessionApp, setCookies, spyStore, type Listening } from "./helpers.ts";
+
+let server: Listening | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const start = async (options: Parameters<typeof session>[0] = {}) => {
+  const spy = spyStore(Store);
+  const { app, errors, nextError } = await sessionApp(session({ secret: SECRET, resave: false, saveUninitialized: false, store: spy.store, ...options }));
+  server = await listen(app);
+  return { spy, c: client(server.url), errors, nextError };
+};
+
+describe("express: store errors", () => {
+  it("a failing read goes to next(err) as a 503 UnsessionError with the store's error as cause", async () => {
+    const { spy, c, nextError } = await start();
+    await c.fetch("/set?a=1");
+    spy.failing.add("get");
+    const res = await c.fetch("/get");
+    expect(res.status).toBe(503);
+    const err = await nextError();
+    expect(err.code).toBe("ERR_STORE_READ");
+    expect(err.cause.message).toBe("spy store get failed");
+  });
+
+  it("a failing save still sends the response (as express-session does), without a cookie for the unsaved ID, and reports the error", async () => {
+    const { spy, c, nextError } = await start();
+    spy.failing.add("set");
+    const res = await c.fetch("/set?a=1");
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("ok");
+    expect(setCookies(res)).toEqual([]);
+    expect((await nextError()).code).toBe("ERR_STORE_WRITE");
+  });
+
+  it("a failing save(cb) hands the error to the callback", async () => {
+    const { spy, c, nextError } = await start();
+    spy.failing.add("set");
+    expect((await c.fetch("/save")).status).toBe(503);
+    expect((await nextError()).code).toBe("ERR_STORE_WRITE");
+  });
+
+  it("a failing destroy(cb) hands the error to the callback and still clears the cookie", async () => {
+    const { spy, c, nextError } = await start();
+    await c.fetch("/set?a=1");
+    spy.failing.add("destroy");
+    const res = await c.fetch("/destroy");
+    expect(res.status).toBe(503);
+    expect((await nextError()).code).toBe("ERR_STORE_WRITE");
+    expect(setCookies(res)[0]).toMatch(/^connect\.sid=;/);
+  });
+
+  it("a failing regenerate(cb) still gives the request a new session", async () => {
+    const { spy, c, nextError } = await start();
+    await c.fetch("/set?a=1");
+    spy.failing.add("destroy");
+    expect((await c.fetch("/regenerate")).status).toBe(503);
+    expect((await nextError()).code).toBe("ERR_STORE_WRITE");
+  });
+
+  it("treats an ENOENT read error as 'no session' (session-file-store), like express-session", async () => {
+    const { spy, c } = await start();
+    await c.fetch("/set?a=1");
+    spy.store.get = (_sid: string, cb: any) => setImmediate(cb, Object.assign(new Error("no file"), { code: "ENOENT" }));
+    const res = await c.fetch("/get");
+    expect(res.status).toBe(200);
+    expect((await res.json()).data).toEqual({});
+  });
+
+  it("a store that never answers fails after storeTimeout", async () => {
+    const { spy, c, nextError } = await start({ storeTimeout: 200 });
+    await c.fetch("/set?a=1");
+    spy.store.get = () => {};
+    expect((await c.fetch("/get")).status).toBe(503);
+    expect((await nextError()).code).toBe("ERR_STORE_TIMEOUT");
+  });
+
+  it("a store that emitted 'disconnect' is skipped (no req.session) until it emits 'connect'", async () => {
+    const { spy, c } = await start();
+    await c.fetch("/set?a=1");
+    spy.store.emit("disconnect");
+    spy.reset();
+    expect(await (await c.fetch("/get")).json()).toEqual({ data: null, id: null });
+    expect(spy.calls).toEqual([]);
+    spy.store.emit("connect");
+    expect(await (await c.fetch("/get")).json()).toMatchObject({ data: { a: "1" } });
+  });
+
+  it("a broken stored record is an error, never a crash", async () => {
+    const { spy, c, nextError } = await start();
+    await c.fetch("/set?a=1");
+    const [sid] = [...spy.data.keys()];
+    spy.data.set(sid!, JSON.stringify([1, 2]));
+    expect((await c.fetch("/get")).status).toBe(500);
+    expect((await nextError()).code).toBe("ERR_STORE_DATA");
+  });
+});
