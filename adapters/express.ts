@@ -18,7 +18,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Storage } from "unstorage";
-import { createSessions, type MaybePromise, type Session as CoreSession, type SessionStore, type Sessions } from "../src/index.ts";
+import { createSessions, storageStore, type MaybePromise, type Session as CoreSession, type SessionStore, type Sessions } from "../src/index.ts";
 import {
   Cookie,
   fromExpressStore,
@@ -129,6 +129,7 @@ export class Session {
     const p = b.run(() => b.core.regenerate());
     // The core replaces the data with a fresh object: it becomes the new req.session, saved like any new session.
     const fresh = wrap(b);
+    // deno-lint-ignore no-self-assign -- the setter marks the kept data as changed
     b.core.data = b.core.data;
     p.then(() => done(fn), (err) => done(fn, err));
     return fresh as this;
@@ -245,7 +246,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     saveUninitialized = true;
   }
   if (opts.unset && opts.unset !== "destroy" && opts.unset !== "keep") throw new TypeError('unset option must be "destroy" or "keep"');
-  let secret = opts.secret;
+  const secret = opts.secret;
   if (Array.isArray(secret) && secret.length === 0) throw new TypeError("secret option array must contain one or more strings");
   if (!secret) warn("req.secret; provide secret option");
   if (c.sameSite !== undefined && String(c.sameSite).toLowerCase() === "auto") {
@@ -263,7 +264,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
   if (isStorage(store)) {
     prefix = "sess:";
     sessionStore = new StorageStore(store, prefix);
-    coreStore = fromExpressStore(sessionStore);
+    coreStore = storageStore(store);
   } else if (isExpressStore(store)) {
     sessionStore = store;
     coreStore = fromExpressStore(store);
