@@ -461,8 +461,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
         s.sendCookie = true;
       }
       s.stored = true;
-      s.flashIn = { ...s.flashIn, ...s.flashOut };
-      s.flashOut = undefined;
+      // Flash values set in this request stay pending (written again by a later write, readable only from the next request).
       // The data as written, not as it is now: a change made while the write was in flight still counts.
       s.snapshot = s.snapshot === undefined ? undefined : body;
       s.dirty = false;

@@ -221,6 +221,18 @@ describe("flash", () => {
     expect(after).toBeUndefined();
   });
 
+  it("is not readable in the request that set it even after save(), and is readable on the next", async () => {
+    const { browser } = await loggedIn();
+    const { result: sameRequest } = await browser.run(async (s) => {
+      s.flash("notice", "saved");
+      await s.save();
+      return s.getFlash("notice");
+    });
+    expect(sameRequest).toBeUndefined();
+    const { result: next } = await browser.run((s) => s.getFlash("notice"));
+    expect(next).toBe("saved");
+  });
+
   it("survives a request that does not read it", async () => {
     const { browser } = await loggedIn();
     await browser.run((s) => s.flash("notice", { kind: "ok" }));
