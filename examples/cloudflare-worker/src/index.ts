@@ -19,7 +19,7 @@ export interface Env {
 type Data = { user?: string };
 type AppEnv = { Bindings: Env } & SessionEnv<Data>;
 
-const app = new Hono<AppEnv>();
+const app: Hono<AppEnv> = new Hono<AppEnv>();
 
 // Form posts must come from our own origin (login CSRF).
 app.use(csrf());
