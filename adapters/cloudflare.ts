@@ -25,19 +25,25 @@ import { createSessions, UnsessionError, type Session, type SessionData, type Se
 
 /** What `withSession` uses of the Workers `ExecutionContext`. */
 export interface ExecutionContextLike {
+  /** Keeps the Worker alive until the promise settles, after the response is sent. */
   waitUntil(promise: Promise<unknown>): void;
 }
 
 /** What `kvStore` uses of a KV namespace binding (`env.SESSIONS`). */
 export interface KVNamespaceLike {
+  /** The value as text, or `null`. */
   get(key: string): Promise<string | null>;
+  /** Writes a value; `expirationTtl` in seconds (KV's minimum is 60). */
   put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
+  /** Removes a key. */
   delete(key: string): Promise<void>;
 }
 
 /** What `durableObjectStore` uses of a Durable Object namespace binding. */
 export interface DurableObjectNamespaceLike {
+  /** The ID of the object with this name. */
   idFromName(name: string): unknown;
+  /** A stub of the object with this ID. */
   get(id: never): { fetch(input: string, init?: RequestInit): Promise<Response> };
 }
 
@@ -58,6 +64,12 @@ export interface WorkerSessionOptions extends SessionOptions {
 /** A module Worker's `fetch`. */
 export type WorkerFetch<E> = (request: Request, env: E, ctx: ExecutionContextLike) => Promise<Response>;
 
+/** The `fetch` made by `withSession`, with access to its session manager (e.g. `revokeUser`). */
+export interface WorkerSessionFetch<D extends SessionData, E> extends WorkerFetch<E> {
+  /** The session manager used for `env`: `listUserSessions`, `revokeUser`, `load`/`commit` outside `fetch`. */
+  sessions(env: E): Sessions<D>;
+}
+
 /** KV refuses an `expirationTtl` below 60 seconds. */
 export const KV_MIN_TTL = 60;
 
@@ -70,27 +82,30 @@ export const KV_MIN_TTL = 60;
 export function withSession<D extends SessionData = SessionData, E = unknown>(
   handler: WorkerSessionHandler<D, E>,
   options: WorkerSessionOptions | ((env: E) => WorkerSessionOptions),
-): WorkerFetch<E> {
-  const byEnv = new WeakMap<object, WorkerFetch<E>>();
-  let shared: WorkerFetch<E> | undefined;
-  const make = (env: E): WorkerFetch<E> => {
+): WorkerSessionFetch<D, E> {
+  type Entry = { sessions: Sessions<D>; fetch: WorkerFetch<E> };
+  const byEnv = new WeakMap<object, Entry>();
+  let shared: Entry | undefined;
+  const make = (env: E): Entry => {
     const o = typeof options === "function" ? options(env) : options;
-    const sessions: Sessions<D> = createSessions<D>(o);
-    return sessions.wrap<[E, ExecutionContextLike]>(handler, {
+    const sessions = createSessions<D>(o);
+    const fetch = sessions.wrap<[E, ExecutionContextLike]>(handler, {
       waitUntil: (_env, ctx) => (ctx && typeof ctx.waitUntil === "function" ? (p) => ctx.waitUntil(p) : undefined),
       onError: o.onError,
     });
+    return { sessions, fetch };
   };
-  return function sessionFetch(request, env, ctx) {
-    let fetch: WorkerFetch<E> | undefined;
-    if (typeof options === "function" && env !== null && typeof env === "object") {
-      fetch = byEnv.get(env);
-      if (!fetch) byEnv.set(env, (fetch = make(env)));
-    } else {
-      fetch = shared ??= make(env);
-    }
-    return fetch(request, env, ctx);
+  const entryOf = (env: E): Entry => {
+    if (typeof options !== "function" || env === null || typeof env !== "object") return (shared ??= make(env));
+    let entry = byEnv.get(env);
+    if (!entry) byEnv.set(env, (entry = make(env)));
+    return entry;
   };
+  const sessionFetch: WorkerSessionFetch<D, E> = Object.assign(
+    (request: Request, env: E, ctx: ExecutionContextLike) => entryOf(env).fetch(request, env, ctx),
+    { sessions: (env: E) => entryOf(env).sessions },
+  );
+  return sessionFetch;
 }
 
 /**
@@ -178,6 +193,7 @@ const doStores = new WeakMap<object, Map<number, SessionStore>>();
 
 /** What `SessionStoreDO` uses of `DurableObjectState`. */
 export interface DurableObjectStateLike {
+  /** The object's transactional storage. */
   storage: {
     get<T>(key: string): Promise<T | undefined>;
     put<T>(key: string, value: T): Promise<void>;
@@ -212,6 +228,7 @@ interface Entry {
 export class SessionStoreDO {
   readonly #storage: DurableObjectStateLike["storage"];
 
+  /** Called by the Workers runtime. */
   constructor(state: DurableObjectStateLike, _env?: unknown) {
     this.#storage = state.storage;
   }

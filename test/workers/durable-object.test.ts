@@ -80,6 +80,17 @@ for (const mount of ["/core", "/sharded"]) {
   });
 }
 
+describe("workers: Durable Object store, revocation", () => {
+  it("revoking a user in one location ends the sessions used in another, at once", async () => {
+    const inB = new Client(under(fetchB, "/core"));
+    await inB.send("/login?user=uma", post);
+    await inB.send("/bind?user=uma", post);
+    expect((await inB.send("/me")).text).toBe("user: uma");
+    expect(await (await fetchA("/revoke?user=uma")).text()).toBe("1");
+    expect((await inB.send("/me")).status).toBe(401);
+  });
+});
+
 describe("workers: Durable Object store contract", () => {
   const call = async (path: string) => (await fetchA(path)).text();
 

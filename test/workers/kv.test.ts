@@ -124,6 +124,20 @@ describe("workers: KV specifics", () => {
     expect((await (await at("")("/option-calls")).text())).toBe("1");
   });
 
+  it("exposes the manager for env: revokeUser ends every session of a user", async () => {
+    const phone = new Client(at("/core"));
+    const laptop = new Client(at("/core"));
+    const other = new Client(at("/core"));
+    for (const [client, user] of [[phone, "rita"], [laptop, "rita"], [other, "sam"]] as const) {
+      await client.send(`/login?user=${user}`, post);
+      await client.send(`/bind?user=${user}`, post);
+    }
+    expect(await (await at("")("/revoke?user=rita")).text()).toBe("2");
+    expect((await phone.send("/me")).status).toBe(401);
+    expect((await laptop.send("/me")).status).toBe(401);
+    expect((await other.send("/me")).text).toBe("user: sam");
+  });
+
   it("raises a TTL below KV's 60 s floor instead of failing the write", async () => {
     const res = await at("")("/kv-set?key=short&ttl=1");
     expect(res.status).toBe(200);
