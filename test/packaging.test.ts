@@ -79,6 +79,23 @@ describe("npm package", () => {
     expect([...files].some((f) => f.startsWith("src/") || f.startsWith("test/") || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toBe(false);
   }, 60_000);
 
+  it("runs from dist: every export imports under Node, and the core issues a signed cookie", async () => {
+    const script = `
+      const { createSessions } = await import("unsession");
+      const sessions = createSessions({ secret: "x".repeat(32) });
+      const handler = sessions.wrap((request, session) => { session.data.n = 1; return new Response("ok"); });
+      const response = await handler(new Request("http://127.0.0.1/"));
+      const names = {};
+      for (const key of ${JSON.stringify(Object.keys(pkg.exports))}) names[key] = Object.keys(await import(key === "." ? "unsession" : "unsession" + key.slice(1)));
+      console.log(JSON.stringify({ cookie: response.headers.get("set-cookie"), names }));`;
+    const { code, output } = await run("node", ["--input-type=module", "-e", script]);
+    expect(code, output).toBe(0);
+    const result = JSON.parse(output.slice(output.indexOf("{"))) as { cookie: string; names: Record<string, string[]> };
+    expect(result.cookie).toMatch(/^sid=s%3A[A-Za-z0-9_-]+\.[^;]+; Path=\/; HttpOnly; SameSite=Lax/);
+    for (const key of Object.keys(pkg.exports)) expect(result.names[key]?.length, key).toBeGreaterThan(0);
+    expect(result.names["./hono"]).toContain("session");
+  }, 60_000);
+
   it("passes publint --strict", async () => {
     const { code, output } = await run(bin("publint"), ["--strict"]);
     expect(code, output).toBe(0);
