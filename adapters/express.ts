@@ -508,6 +508,7 @@ export interface SessionFactory {
   Cookie: typeof Cookie;
   StorageStore: typeof StorageStore;
   session: SessionFactory;
+  default: SessionFactory;
 }
 
 const factory: SessionFactory = Object.assign((options?: ExpressSessionOptions) => session(options), {
@@ -518,5 +519,8 @@ const factory: SessionFactory = Object.assign((options?: ExpressSessionOptions) 
   StorageStore,
 }) as SessionFactory;
 factory.session = factory;
+factory.default = factory;
 
 export default factory;
+// `require("unsession/express")` returns the factory itself, as `require("express-session")` does (Node ≥ 20.19 require(esm)).
+export { factory as "module.exports" };

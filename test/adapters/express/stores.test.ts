@@ -204,7 +204,8 @@ describe.skipIf(!DATABASE_URL)("express: connect-pg-simple", () => {
   const table = `unsession_express_${process.pid}_${Date.now()}`;
   let pool: any;
   beforeAll(async () => {
-    const { default: pg } = await import("pg");
+    const pgModule = "pg"; // no type declarations are installed for pg
+    const { default: pg } = await import(pgModule);
     pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
   });
   afterAll(async () => {
