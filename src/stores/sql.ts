@@ -91,7 +91,17 @@ export function sqlStore(db: SqlDatabase, options: SqlStoreOptions = {}): SqlSto
   const ready = (): Promise<void> => {
     if (options.createTable === false) return Promise.resolve();
     setup ??= (async () => {
-      for (const statement of sqlSchema(db.dialect, table)) await db.exec(statement);
+      // Instances starting together race on CREATE … IF NOT EXISTS (PostgreSQL may then fail with a unique
+      // violation in its catalog): a second try finds the table made by the other one.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          for (const statement of sqlSchema(db.dialect, table)) await db.exec(statement);
+          return;
+        } catch (error) {
+          if (attempt >= 3) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        }
+      }
     })().catch((error: unknown) => {
       setup = undefined; // try again on the next call
       throw error;
