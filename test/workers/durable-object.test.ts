@@ -113,7 +113,7 @@ describe("workers: Durable Object store contract", () => {
     await call("/store/set?key=sess:short&value=soon-gone&ttl=1");
     expect(JSON.parse(await call("/store/get?key=sess:short"))).toEqual({ value: "soon-gone" });
     let value: unknown = "soon-gone";
-    for (let i = 0; i < 60 && value !== null; i++) {
+    for (let i = 0; i < 100 && value !== null; i++) {
       await new Promise((r) => setTimeout(r, 50));
       value = JSON.parse(await call("/store/get?key=sess:short")).value;
     }

@@ -30,7 +30,7 @@ const post = { method: "POST" };
 const idOf = (cookie: string): string => decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1)).slice(2).split(".")[0]!;
 
 /** Polls (bounded) until `check` holds; returns whether it did. */
-async function eventually(check: () => Promise<boolean>, tries = 100): Promise<boolean> {
+async function eventually(check: () => Promise<boolean>, tries = 250): Promise<boolean> {
   for (let i = 0; i < tries; i++) {
     if (await check()) return true;
     await new Promise((r) => setTimeout(r, 20));
