@@ -313,14 +313,16 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     if (detached) return session;
     const values = readCookieValues(req.cookie, o.name);
     if (values.length === 0) return session;
-    return then(firstValid(values, 0), (found) => {
+    // Several cookies of one name (an old Path or Domain): the first that verifies and names a live session wins.
+    const attempt = (from: number): MaybePromise<Session<D>> => then(firstValid(values, from), (found) => {
       if (!found) return session;
-      const [id, value] = found;
-      if (tombstones.has(id)) return session;
+      const [id, value, index] = found;
+      const next = (): MaybePromise<Session<D>> => (index + 1 < values.length ? attempt(index + 1) : session);
+      if (tombstones.has(id)) return next();
       return then(readWithLegacy(id), ([raw, legacy]) => then(follow(id, raw, 0), (found) => {
         if (!found) {
           emit("unknown_id", id);
-          return session;
+          return next();
         }
         const [currentId, record] = found;
         const now = Date.now();
@@ -329,7 +331,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
           emit("expired", currentId);
           const gone = remove(currentId);
           if (isPromise(gone)) (extra?.waitUntil ?? ((p) => void p.catch(() => {})))(gone.catch(() => {}));
-          return session;
+          return next();
         }
         Object.assign(s, tmp);
         s.id = currentId;
@@ -354,6 +356,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
         return session;
       }));
     });
+    return attempt(0);
   };
 
   /** Follows a renewal pointer (a record that names the ID that replaced it) within its grace window. */
@@ -382,11 +385,11 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   };
 
   /** The first cookie value whose signature verifies, as [id, value]. */
-  const firstValid = (values: string[], index: number): MaybePromise<[string, string] | null> => {
+  const firstValid = (values: string[], index: number): MaybePromise<[string, string, number] | null> => {
     if (index >= values.length) return null;
     const value = values[index]!;
     return then(signer.unsign(value), (id) => {
-      if (id !== null && SAFE_ID.test(id)) return [id, value] as [string, string];
+      if (id !== null && SAFE_ID.test(id)) return [id, value, index] as [string, string, number];
       emit("invalid_signature");
       return firstValid(values, index + 1);
     });
