@@ -193,8 +193,10 @@ storeHooks.createSession = (req, sess) => new Session(req, sess);
 
 /** Makes the core's current data object the request's `req.session`. */
 function wrap(b: Binding): Session {
-  const data = b.core.data as object;
+  const data = b.core.data as Record<string, unknown>;
   if (Object.getPrototypeOf(data) !== Session.prototype) {
+    // As express-session does, stored keys that would hide the session's own members (id, cookie, save, …) are dropped.
+    for (const key in data) if (key in Session.prototype) delete data[key];
     Object.setPrototypeOf(data, Session.prototype);
     Object.defineProperty(data, BOUND, { value: b, configurable: true });
   }
