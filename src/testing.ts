@@ -337,6 +337,23 @@ export function runStoreConformance(name: string, options: ConformanceOptions, a
         expect(agent.cookie).toBe(cookie);
       }));
 
+    it('commitMode "merge": two overlapping requests that change different keys both persist', () =>
+      withSessions(async (make, open) => {
+        const one = make({ commitMode: "merge" });
+        const two = make({ commitMode: "merge" }, await open());
+        const agent = new Agent(one);
+        await agent.run((s) => void (s.data.user = "ada"));
+        const request = () => new Request("http://127.0.0.1/", { headers: { cookie: agent.cookie } });
+        const first = await one.load(request());
+        const second = await two.load(request()); // both loaded before either commits
+        first.data.theme = "dark";
+        second.data.cart = ["mug"];
+        delete second.data.user;
+        await two.commit(second);
+        await one.commit(first);
+        expect((await agent.run((s) => s.data)).body).toEqual({ theme: "dark", cart: ["mug"] });
+      }));
+
     it("shares sessions between two app instances on the same storage", () =>
       withSessions(async (make, open) => {
         const one = make();
