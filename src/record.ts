@@ -61,9 +61,32 @@ const replacer = function (this: unknown, key: string, value: unknown): unknown 
   return value;
 };
 
+/**
+ * True when every object below `value` is an array or a plain object without `toJSON`: then the replacer would
+ * return every value unchanged, and JSON.stringify without it (several times faster) gives the same text.
+ * Deep or cyclic data answers false and takes the replacer path, which reports cycles.
+ */
+const plainBelow = (value: object, depth: number): boolean => {
+  if (depth > 16) return false;
+  const values: unknown[] = Array.isArray(value) ? value : Object.values(value);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || typeof v !== "object") continue;
+    if (!Array.isArray(v)) {
+      const proto = Object.getPrototypeOf(v);
+      if ((proto !== Object.prototype && proto !== null) || typeof (v as { toJSON?: unknown }).toJSON === "function") return false;
+    }
+    if (!plainBelow(v, depth + 1)) return false;
+  }
+  return true;
+};
+
 /** JSON of session data or a record; throws `ERR_SERIALIZE` for BigInt, cycles, Map, Set and class instances. */
 export function stringify(value: unknown): string {
   try {
+    if (value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON !== "function" && plainBelow(value, 0)) {
+      return JSON.stringify(value);
+    }
     return JSON.stringify(value, replacer);
   } catch (error) {
     if (error instanceof UnsessionError) throw error;
