@@ -292,3 +292,28 @@ for (const [name, make] of targets) {
     });
   });
 }
+
+describe("express-session defaults the Express adapter keeps (docs/security.md, items 7, 8, 18)", () => {
+  it("without options: no SameSite, no Secure, and an untouched new session is saved (saveUninitialized: true)", async () => {
+    const store = faultyStore();
+    const app = express();
+    app.use(expressSession({ secret: SECRET, store, name: "sid" }) as express.RequestHandler);
+    app.get("/", (_req, res) => void res.send("ok"));
+    const server = createServer(app);
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      const setCookie = response.headers.get("set-cookie")!;
+      expect(setCookie).toBeTruthy();
+      expect(store.writes).toBe(1);
+      const a = attrs(setCookie);
+      expect(a.httponly).toBe(true);
+      expect(a.samesite).toBeUndefined();
+      expect(a.secure).toBeUndefined();
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
+  });
+});
