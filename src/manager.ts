@@ -474,7 +474,8 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   /** commitMode "merge": reads the record again and applies only the top-level keys this request changed (1 extra read). */
   const writeMerged = (s: SessionState): MaybePromise<void> => {
     const base = bases.get(s);
-    if (!base) return writeFull(s);
+    // A record still under its raw ID (hashIds "migrate") is moved by a full write: the hashed key has nothing to merge with.
+    if (!base || s.legacyKey !== undefined) return writeFull(s);
     const id = s.id;
     return then(read(id), (raw) => {
       const now = Date.now();

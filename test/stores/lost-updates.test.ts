@@ -97,6 +97,18 @@ describe("commitMode: merge semantics", () => {
     expect(here.data).toEqual(after.data); // the request's own view is updated too
   });
 
+  it('merge with hashIds "migrate": a record still under its raw ID is moved, not dropped', async () => {
+    const store = memoryStore();
+    const before = createSessions({ secret, store });
+    const cookie = await start(before, { user: "ada" });
+    const after = createSessions({ secret, store, hashIds: "migrate", commitMode: "merge" });
+    const session = await after.load(req(cookie));
+    session.data.cart = ["mug"];
+    await after.commit(session);
+    const again = createSessions({ secret, store, hashIds: true });
+    expect((await again.load(req(cookie))).data).toEqual({ user: "ada", cart: ["mug"] });
+  });
+
   it("overwrite: the later commit drops the other request's changes", async () => {
     const { a, b } = twoInstances("overwrite");
     const cookie = await start(a, { n: 0 });
