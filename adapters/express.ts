@@ -18,7 +18,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Storage } from "unstorage";
-import { createSessions, storageStore, type MaybePromise, type Session as CoreSession, type SessionStore, type Sessions } from "../src/index.ts";
+import { createSessions, storageStore, type MaybePromise, type SessionOptions, type Session as CoreSession, type SessionStore, type Sessions } from "../src/index.ts";
 import {
   Cookie,
   fromExpressStore,
@@ -36,8 +36,11 @@ import {
 export { Cookie, MemoryStore, Store, StorageStore };
 export type { Callback, CookieOptions, ExpressStore, StoreConstructor } from "./express-store.ts";
 
-/** express-session's options (times in milliseconds), plus `storeTimeout` from the core. */
-export interface ExpressSessionOptions {
+/** Options of the core that the Express adapter passes through unchanged (times in seconds, as in the core). */
+export type CoreExtras = Pick<SessionOptions, "idleTimeout" | "absoluteTimeout" | "touchAfter" | "renewAfter" | "renewGrace" | "onEvent" | "commitMode">;
+
+/** express-session's options (times in milliseconds), plus a few of the core's (times in seconds). */
+export interface ExpressSessionOptions extends CoreExtras {
   /** Secret(s) of at least 32 characters; an array rotates (the first signs, all verify). */
   secret?: string | string[];
   /** Cookie name. @default "connect.sid" */
@@ -319,6 +322,13 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
         return opts.genid ? opts.genid(current) : randomBytes(32).toString("base64url");
       },
       storeTimeout: opts.storeTimeout,
+      idleTimeout: opts.idleTimeout,
+      absoluteTimeout: opts.absoluteTimeout,
+      touchAfter: opts.touchAfter,
+      renewAfter: opts.renewAfter,
+      renewGrace: opts.renewGrace,
+      onEvent: opts.onEvent,
+      commitMode: opts.commitMode,
     });
   const fixed = secret ? make(secret) : undefined;
   const bySecret = new Map<string, Sessions>();

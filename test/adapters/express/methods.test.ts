@@ -263,3 +263,23 @@ describe("express: plain Node http, no Express", () => {
     void createServer;
   });
 });
+
+describe("express: core options passed through", () => {
+  it("onEvent receives lifecycle events with hashed IDs only", async () => {
+    const events: { type: string; sid?: string }[] = [];
+    const { c } = await start(undefined, { onEvent: (e) => events.push(e) });
+    await c.fetch("/set?a=1");
+    await c.fetch("/regenerate");
+    await c.fetch("/destroy");
+    await expect.poll(() => events.map((e) => e.type)).toEqual(expect.arrayContaining(["created", "regenerated", "destroyed"]));
+    for (const e of events) if (e.sid) expect(e.sid).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it("idleTimeout (seconds) caps the cookie and the server-side deadline", async () => {
+    const { c } = await start(undefined, { idleTimeout: 30, cookie: { maxAge: 3_600_000 } });
+    const res = await c.fetch("/set?a=1");
+    const maxAge = Number(/Max-Age=(\d+)/.exec(setCookies(res)[0]!)![1]);
+    expect(maxAge).toBeLessThanOrEqual(30);
+    expect(maxAge).toBeGreaterThan(25);
+  });
+});
