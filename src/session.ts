@@ -62,6 +62,39 @@ export interface SessionCookie {
   expires: Date | undefined;
 }
 
+/** `session.cookie`: accessors on a prototype, so that a session costs no closures. */
+class CookieView implements SessionCookie {
+  readonly #s: SessionState;
+  constructor(state: SessionState) {
+    this.#s = state;
+  }
+  get maxAge(): number | undefined {
+    const self = this.#s;
+    if (self.expires) return Math.max(0, Math.round((self.expires.getTime() - Date.now()) / 1000));
+    return self.maxAge;
+  }
+  set maxAge(value: number | undefined) {
+    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value < 0)) {
+      throw new UnsessionError("ERR_STATE", `cookie.maxAge must be a non-negative number of seconds (got ${String(value)})`);
+    }
+    const self = this.#s;
+    self.maxAge = value;
+    self.expires = undefined;
+    self.dirty = true;
+  }
+  get expires(): Date | undefined {
+    const self = this.#s;
+    if (self.expires) return self.expires;
+    return self.maxAge === undefined ? undefined : new Date(Date.now() + self.maxAge * 1000);
+  }
+  set expires(value: Date | undefined) {
+    const self = this.#s;
+    self.expires = value;
+    self.maxAge = undefined;
+    self.dirty = true;
+  }
+}
+
 /**
  * One user's session during one request. Created by `sessions.load()`; written by `sessions.commit()`.
  * `data` is a plain object; any change to it, nested ones included, is detected at commit.
@@ -72,37 +105,18 @@ export class Session<D extends SessionData = SessionData> {
     readState = (session) => session.#state;
   }
   readonly #ctx: SessionContext;
-  /** The session's cookie lifetime, changeable per session (e.g. "remember me"). */
-  readonly cookie: SessionCookie;
+  #cookie: SessionCookie | undefined;
 
   /** @internal Sessions are made by the manager. */
   constructor(ctx: SessionContext, state: SessionState) {
     this.#ctx = ctx;
     this.#state = state;
-    const self = state;
-    this.cookie = {
-      get maxAge() {
-        if (self.expires) return Math.max(0, Math.round((self.expires.getTime() - Date.now()) / 1000));
-        return self.maxAge;
-      },
-      set maxAge(value: number | undefined) {
-        if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value < 0)) {
-          throw new UnsessionError("ERR_STATE", `cookie.maxAge must be a non-negative number of seconds (got ${String(value)})`);
-        }
-        self.maxAge = value;
-        self.expires = undefined;
-        self.dirty = true;
-      },
-      get expires() {
-        if (self.expires) return self.expires;
-        return self.maxAge === undefined ? undefined : new Date(Date.now() + self.maxAge * 1000);
-      },
-      set expires(value: Date | undefined) {
-        self.expires = value;
-        self.maxAge = undefined;
-        self.dirty = true;
-      },
-    };
+  }
+
+  /** The session's cookie lifetime, changeable per session (e.g. "remember me"). */
+  get cookie(): SessionCookie {
+    // Made on first use: most requests never look at it.
+    return (this.#cookie ??= new CookieView(this.#state));
   }
 
   /** The session ID. Never put it in a body, URL or header other than the cookie. */
