@@ -330,6 +330,23 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       onEvent: opts.onEvent,
       commitMode: opts.commitMode,
     });
+  /** Runs core calls that may generate an ID (load with renewal, prepare, regenerate, commit) with genid's request. */
+  const within = <T>(req: any, fn: () => T): T => {
+    const previous = current;
+    current = req;
+    try {
+      return fn();
+    } finally {
+      current = previous;
+    }
+  };
+  /** The request's security as express-session judges it (only for `req.session.cookie.secure` under "auto"). */
+  const isSecure = (req: any): boolean => {
+    if (req.socket?.encrypted === true) return true;
+    if (opts.proxy !== true) return opts.proxy === undefined && req.secure === true;
+    const proto = String(req.headers["x-forwarded-proto"] ?? "").split(",")[0]!.trim().toLowerCase();
+    return proto === "https";
+  };
   const fixed = secret ? make(secret) : undefined;
   const bySecret = new Map<string, Sessions>();
 
@@ -350,12 +367,12 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     }
     const mgr = sessions;
     req.sessionStore = sessionStore;
-    const encrypted = req.socket?.encrypted === true;
-    const secure = encrypted || (opts.proxy === undefined && req.secure === true);
+    const secure = req.socket?.encrypted === true || (opts.proxy === undefined && req.secure === true);
     const forwarded = req.headers["x-forwarded-proto"];
     let loaded: MaybePromise<CoreSession>;
     try {
-      loaded = mgr.loadFast({ cookie: req.headers.cookie, secure, forwardedProto: typeof forwarded === "string" ? forwarded : null, path });
+      const input = { cookie: req.headers.cookie, secure, forwardedProto: typeof forwarded === "string" ? forwarded : null, path };
+      loaded = within(req, () => mgr.loadFast(input));
     } catch (error) {
       return next(error);
     }
@@ -364,15 +381,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
   };
 
   function start(mgr: Sessions, core: CoreSession, req: any, res: any, next: (err?: unknown) => void): void {
-    const run = <T>(fn: () => T): T => {
-      const previous = current;
-      current = req;
-      try {
-        return fn();
-      } finally {
-        current = previous;
-      }
-    };
+    const run = <T>(fn: () => T): T => within(req, fn);
     const binding: Binding = {
       core,
       req,
@@ -381,10 +390,11 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       ensureId: () => core.id || run(() => (void mgr.prepare(core), core.id)),
       setId: (id) => {
         if (id === core.id) return;
-        // Assigning req.sessionID moves the session, its data kept, to that ID (the old record is removed).
+        // Assigning req.sessionID moves the session, its data kept, to that ID (the old record is removed;
+        // a failure to remove it is reported through onEvent, not to the request).
         pinned = id;
         try {
-          run(() => core.regenerate({ keepData: true })).catch(fail);
+          run(() => core.regenerate({ keepData: true })).catch(() => {});
         } finally {
           pinned = undefined;
         }
@@ -396,6 +406,8 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       get: () => binding.ensureId(),
       set: (id: string) => binding.setId(id),
     });
+    // express-session gives the cookie the request's own security when secure is "auto".
+    if (cookieAttrs.secure === "auto") binding.cookie.secure = isSecure(req);
     let session = wrap(binding);
 
     let headDone = false;

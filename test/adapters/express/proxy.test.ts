@@ -53,3 +53,11 @@ describe("express: proxy and secure 'auto'", () => {
     expect(await secureOf(url)).toBe("no cookie");
   });
 });
+
+describe("express: req.session.cookie.secure under 'auto'", () => {
+  it("reflects the request, as express-session sets it", async () => {
+    const url = await start({ proxy: true, cookie: { secure: "auto" } });
+    expect((await (await fetch(url + "/cookie", { headers: https })).json()).secure).toBe(true);
+    expect((await (await fetch(url + "/cookie")).json()).secure).toBe(false);
+  });
+});
