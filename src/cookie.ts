@@ -19,10 +19,28 @@ export interface CookieAttributes {
   expires?: Date;
 }
 
+const HEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX["0123456789abcdef".charCodeAt(i)] = HEX["0123456789ABCDEF".charCodeAt(i)] = i;
+
+/** decodeURIComponent for a value whose escapes are all ASCII (`%3A`, `%2B`, `%2F` in a signed ID), several times faster; anything else goes to decodeURIComponent. */
+const decodeAscii = (value: string, first: number): string => {
+  let out = "";
+  let last = 0;
+  for (let i = first; i !== -1; i = value.indexOf("%", last)) {
+    const high = i + 2 < value.length ? (HEX[value.charCodeAt(i + 1)] ?? -1) : -1;
+    const low = i + 2 < value.length ? (HEX[value.charCodeAt(i + 2)] ?? -1) : -1;
+    if (high < 0 || low < 0 || high >= 8) return decodeURIComponent(value);
+    out += value.slice(last, i) + String.fromCharCode(high * 16 + low);
+    last = i + 3;
+  }
+  return out + value.slice(last);
+};
+
 const safeDecode = (value: string): string | undefined => {
-  if (!value.includes("%")) return value;
+  const first = value.indexOf("%");
+  if (first === -1) return value;
   try {
-    return decodeURIComponent(value);
+    return decodeAscii(value, first);
   } catch {
     return undefined; // bad percent-encoding: this value is ignored, never thrown on
   }
