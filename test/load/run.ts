@@ -21,6 +21,8 @@ import redisDriver from "unstorage/drivers/redis";
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 100);
 const PRODUCTS = ["mug", "tee", "socks", "sticker"] as const;
+// LOAD_SELF_TEST=1: odd clients take their neighbour's cookie once, to show that the checks catch a crossed session.
+const SELF_TEST = process.env.LOAD_SELF_TEST === "1";
 const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
 interface Stats {
@@ -88,6 +90,7 @@ async function runClients(port: number, stats: Stats): Promise<void> {
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + SECONDS * 1000;
   const expected: Expected[] = [];
+  const jars: (string | null)[] = [];
 
   const sample = (text: string): void => {
     if (stats.samples.length < 10) stats.samples.push(text);
@@ -187,6 +190,8 @@ async function runClients(port: number, stats: Stats): Promise<void> {
     exp.user = "demo";
     if (!(await view("/"))) return;
     for (let k = 0; Date.now() < deadline && k < 1_000_000; k++) {
+      jars[i] = jar;
+      if (SELF_TEST && k === 1 && i % 2 === 1) jar = jars[i - 1] ?? jar;
       const item = PRODUCTS[(i * 7 + k) % PRODUCTS.length]!;
       if (!(await post("/cart", { item }, 303))) return;
       exp.cart[item] = (exp.cart[item] ?? 0) + 1;
