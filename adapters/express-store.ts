@@ -138,6 +138,17 @@ export const Store: StoreConstructor = function Store(this: any): void {
 Object.setPrototypeOf(Store.prototype, EventEmitter.prototype);
 Object.setPrototypeOf(Store, EventEmitter);
 Object.assign(Store.prototype, {
+  /** express-session's `store.regenerate(req, fn)`: on a request handled by the adapter, the same as `req.session.regenerate(fn)`. */
+  regenerate(this: ExpressStore, req: any, fn: Callback): void {
+    if (storeHooks.isBound(req.session)) {
+      req.session.regenerate(fn);
+      return;
+    }
+    this.destroy(req.sessionID, (err) => {
+      if (typeof this.generate === "function") this.generate(req);
+      fn(err);
+    });
+  },
   /** Reads a session and hands it back as a session object (`req.session`-like, not attached to a request). */
   load(this: ExpressStore, sid: string, fn: Callback<any>): void {
     this.get(sid, (err, sess) => {
@@ -156,8 +167,9 @@ Object.assign(Store.prototype, {
 });
 
 /** @internal Filled by the adapter, which owns the `Session` class. */
-export const storeHooks: { createSession: (req: any, sess: any) => any } = {
+export const storeHooks: { createSession: (req: any, sess: any) => any; isBound: (session: unknown) => boolean } = {
   createSession: (_req, sess) => sess,
+  isBound: () => false,
 };
 
 /** A `Cookie` from its stored JSON form (`expires` as an ISO string). */

@@ -83,9 +83,9 @@ interface Binding {
 
 const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> => typeof (value as Promise<T> | null)?.then === "function";
 const warn = (message: string): void => void process.emitWarning(message, { type: "DeprecationWarning", code: "EXPRESS_SESSION" });
+// Without a callback an error has nowhere to go but the core's onEvent hook (store_error): never an unhandled rejection.
 const done = (fn: Callback | undefined, err?: unknown): void => {
   if (fn) fn(err ?? undefined);
-  else if (err) throw err;
 };
 
 /**
@@ -193,6 +193,7 @@ export class Session {
 }
 
 storeHooks.createSession = (req, sess) => new Session(req, sess);
+storeHooks.isBound = (value) => typeof value === "object" && value !== null && BOUND in value;
 
 /** Makes the core's current data object the request's `req.session`. */
 function wrap(b: Binding): Session {

@@ -283,3 +283,29 @@ describe("express: core options passed through", () => {
     expect(maxAge).toBeGreaterThan(25);
   });
 });
+
+describe("express: store-level helpers", () => {
+  it("req.sessionStore.regenerate(req, cb) regenerates the request's session", async () => {
+    const { c, spy } = await start((a) =>
+      a.get("/store-regenerate", (req: any, res: any, next: any) => {
+        const before = req.sessionID;
+        req.sessionStore.regenerate(req, (err: unknown) => (err ? next(err) : res.json({ changed: req.sessionID !== before, data: { ...req.session } })));
+      }),
+    );
+    await c.fetch("/set?a=1");
+    expect(await (await c.fetch("/store-regenerate")).json()).toEqual({ changed: true, data: {} });
+    expect(spy.data.size).toBe(1);
+  });
+
+  it("regenerate() and destroy() without a callback do not crash the process on a store error", async () => {
+    const { c, spy } = await start((a) =>
+      a.get("/fire-and-forget", (req: any, res: any) => {
+        req.session.destroy();
+        res.send("ok");
+      }),
+    );
+    await c.fetch("/set?a=1");
+    spy.failing.add("destroy");
+    expect(await c.text("/fire-and-forget")).toBe("ok");
+  });
+});
