@@ -32,14 +32,15 @@ export type BenchApp =
 export const SECRET = "bench-secret-bench-secret-bench-secret-0123456789";
 
 /** The servers, in table order. `bare` names the framework baseline of each. */
-export const SERVERS: readonly { name: string; framework: "hono" | "express"; bare: boolean; label: string; needs?: string }[] = [
+export const SERVERS: readonly { name: string; framework: "hono" | "express"; bare: boolean; label: string; needs?: string; only?: Scenario }[] = [
   { name: "hono-unsession", framework: "hono", bare: false, label: "Hono + unsession", needs: "adapters/hono.ts" },
-  { name: "hono", framework: "hono", bare: true, label: "bare Hono" },
+  { name: "hono", framework: "hono", bare: true, label: "bare Hono", only: "S0" },
+  { name: "hono-noop", framework: "hono", bare: false, label: "Hono + no-op middleware (`await next()`, reference)", only: "S1" },
   { name: "hono-session", framework: "hono", bare: false, label: "Hono + @hono/session" },
   { name: "hono-sessions", framework: "hono", bare: false, label: "Hono + hono-sessions" },
   { name: "express-unsession", framework: "express", bare: false, label: "Express + unsession", needs: "adapters/express.ts" },
   { name: "express-session", framework: "express", bare: false, label: "Express + express-session" },
-  { name: "express", framework: "express", bare: true, label: "bare Express" },
+  { name: "express", framework: "express", bare: true, label: "bare Express", only: "S0" },
 ];
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -58,6 +59,19 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
       app.all("/", (c) => {
         stats.requests++;
         return c.text("ok");
+      });
+      return { kind: "fetch", fetch: app.fetch };
+    }
+    case "hono-noop": {
+      // The floor of any middleware that works after the handler: one `await next()`.
+      const { Hono } = await import("hono");
+      const app = new Hono();
+      app.use(async (_c, next) => {
+        await next();
+      });
+      app.all("/", (c) => {
+        stats.requests++;
+        return c.text("0");
       });
       return { kind: "fetch", fetch: app.fetch };
     }

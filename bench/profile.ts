@@ -63,8 +63,8 @@ function fetchOnce(port: number, method: string): Promise<string> {
 
 
 for (const server of servers) {
-  const bare = SERVERS.find((s) => s.name === server)?.bare;
-  for (const scenario of bare ? (["S0"] as Scenario[]) : scenarios) {
+  const only = SERVERS.find((s) => s.name === server)?.only;
+  for (const scenario of only ? [only] : scenarios) {
     const dir = `${outdir}/profiles/${server}-${scenario}`;
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });

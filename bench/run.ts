@@ -35,6 +35,8 @@ interface Sample {
   rps: number;
   p99: number; // ms
   writesPerRequest: number;
+  /** Server CPU time (user + system) per request, µs. */
+  cpuPerRequest: number;
   setCookie: boolean;
   body: string;
   errors: number;
@@ -44,8 +46,7 @@ const servers = SERVERS.filter((s) => !only || only.includes(s.name));
 const skipped = servers.filter((s) => !available(s));
 const cells: Cell[] = [];
 for (const s of servers.filter(available)) {
-  if (s.bare) cells.push({ server: s.name, scenario: "S0" });
-  else for (const scenario of scenarios) cells.push({ server: s.name, scenario });
+  for (const scenario of s.only ? [s.only] : scenarios) cells.push({ server: s.name, scenario });
 }
 
 interface Load {
@@ -97,6 +98,7 @@ async function measure(cell: Cell): Promise<Sample> {
       rps: load.rps,
       p99: load.p99,
       writesPerRequest: stats.requests ? stats.writes! / stats.requests : 0,
+      cpuPerRequest: stats.requests ? stats.cpuMicros! / stats.requests : 0,
       setCookie: probe.setCookie.length > 0,
       body: probe.body,
       errors: load.errors,
@@ -133,7 +135,7 @@ async function main(): Promise<void> {
       results.set(key(cell), list);
       console.error(
         `round ${round + 1}/${ROUNDS} ${cell.server.padEnd(18)} ${cell.scenario}: ${sample.rps.toFixed(0).padStart(6)} req/s, p99 ${sample.p99.toFixed(2)} ms, ` +
-          `${sample.writesPerRequest.toFixed(2)} writes/req, Set-Cookie ${sample.setCookie ? "yes" : "no"}, body ${JSON.stringify(sample.body)}${sample.errors ? `, ${sample.errors} ERRORS` : ""}`,
+          `${sample.cpuPerRequest.toFixed(1)} CPU µs/req, ${sample.writesPerRequest.toFixed(2)} writes/req, Set-Cookie ${sample.setCookie ? "yes" : "no"}, body ${JSON.stringify(sample.body)}${sample.errors ? `, ${sample.errors} ERRORS` : ""}`,
       );
     }
   }
@@ -145,21 +147,25 @@ async function main(): Promise<void> {
       `${DURATION} s per cell after ${WARMUP} s warm-up, ${ROUNDS} interleaved rounds, medians${pinning ? " · server pinned to core 0, load generator to core 1" : ""}`,
   );
   lines.push("");
-  lines.push("| Server | Scenario | req/s | p99 (ms) | vs bare | added µs/req | store writes/req | Set-Cookie |");
-  lines.push("|---|---|---:|---:|---:|---:|---:|---|");
+  lines.push("| Server | Scenario | req/s | p99 (ms) | vs bare | added µs/req | server CPU µs/req (added) | store writes/req | Set-Cookie |");
+  lines.push("|---|---|---:|---:|---:|---:|---:|---:|---|");
   for (const s of servers.filter(available)) {
-    for (const scenario of s.bare ? (["S0"] as Scenario[]) : scenarios) {
+    for (const scenario of s.only ? [s.only] : scenarios) {
       const samples = results.get(`${s.name}|${scenario}`)!;
       const bare = results.get(`${bareOf(s.framework)}|S0`);
       const rps = median(samples.map((x) => x.rps));
       const p99 = median(samples.map((x) => x.p99));
       let ratio = "—";
       let added = "—";
+      const cpuUsed = median(samples.map((x) => x.cpuPerRequest));
+      let cpuAdded = "";
       if (!s.bare && bare && bare.length === samples.length) {
         // Paired with the bare run of the same round, then the median.
         ratio = `${(median(samples.map((x, i) => x.rps / bare[i]!.rps)) * 100).toFixed(0)} %`;
         const us = median(samples.map((x, i) => 1e6 / x.rps - 1e6 / bare[i]!.rps));
         added = `${us >= 0 ? "+" : ""}${us.toFixed(1)}`;
+        const cpuUs = median(samples.map((x, i) => x.cpuPerRequest - bare[i]!.cpuPerRequest));
+        cpuAdded = ` (${cpuUs >= 0 ? "+" : ""}${cpuUs.toFixed(1)})`;
       } else if (s.bare) {
         ratio = "100 %";
         added = "0";
@@ -169,7 +175,7 @@ async function main(): Promise<void> {
       const setCookie = cookies.every(Boolean) ? "yes" : cookies.some(Boolean) ? "sometimes" : "no";
       const errors = samples.reduce((n, x) => n + x.errors, 0);
       lines.push(
-        `| ${s.label} | ${scenario} | ${rps.toFixed(0)} | ${p99.toFixed(2)} | ${ratio} | ${added} | ${writes.toFixed(2)} | ${setCookie}${errors ? ` (${errors} errors)` : ""} |`,
+        `| ${s.label} | ${scenario} | ${rps.toFixed(0)} | ${p99.toFixed(2)} | ${ratio} | ${added} | ${cpuUsed.toFixed(1)}${cpuAdded} | ${writes.toFixed(2)} | ${setCookie}${errors ? ` (${errors} errors)` : ""} |`,
       );
     }
   }

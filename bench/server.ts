@@ -23,11 +23,16 @@ server.listen(0, "127.0.0.1", () => {
   else console.log(`listening on http://127.0.0.1:${port}/ (${name} ${scenario})`);
 });
 
+// CPU time of this process since the last reset: less sensitive to other load on the machine than req/s.
+let cpuStart = process.cpuUsage();
 process.on("message", (message: unknown) => {
-  if (message === "stats") process.send?.({ type: "stats", ...stats });
-  else if (message === "reset") {
+  if (message === "stats") {
+    const cpu = process.cpuUsage(cpuStart);
+    process.send?.({ type: "stats", ...stats, cpuMicros: cpu.user + cpu.system });
+  } else if (message === "reset") {
     stats.requests = 0;
     stats.writes = 0;
+    cpuStart = process.cpuUsage();
     process.send?.({ type: "reset" });
   } else if (message === "exit") {
     server.closeAllConnections();
