@@ -181,6 +181,9 @@ export function restoreCookie(stored: Record<string, unknown>): Cookie {
   return cookie;
 }
 
+/** `Store` typed as a class, for `extends`. */
+const StoreBase: new () => ExpressStore = Store as unknown as new () => ExpressStore;
+
 interface MemoryEntry {
   json: string;
   expires: number;
@@ -190,7 +193,7 @@ interface MemoryEntry {
  * express-session's `MemoryStore`, bounded: expired sessions are dropped as they are met and the store never
  * holds more than `max` sessions (the oldest writes go first). One process only: use a shared store in production.
  */
-export class MemoryStore extends (Store as unknown as new () => ExpressStore) {
+export class MemoryStore extends StoreBase {
   /** Most sessions kept. */
   readonly max: number;
   #sessions = new Map<string, MemoryEntry>();
@@ -310,7 +313,7 @@ export function fromExpressStore(store: ExpressStore): SessionStore {
  * The other way round: a core store (an unstorage `Storage`) with express-session's callback API, for `req.sessionStore`.
  * `prefix` is the key prefix the adapter uses in that storage.
  */
-export class StorageStore extends (Store as unknown as new () => ExpressStore) {
+export class StorageStore extends StoreBase {
   readonly storage: Storage;
   readonly prefix: string;
   #core: SessionStore;
