@@ -210,15 +210,17 @@ export function runStoreConformance(name: string, options: ConformanceOptions, a
           const idle = new Agent(sessions);
           const active = new Agent(sessions);
           await idle.run((s) => void (s.data.n = 1));
+          const idleWritten = Date.now(); // its deadline is at most 2 s after this
           await active.run((s) => void (s.data.n = 2));
           const idleKey = sessions.options.prefix + idle.id;
-          await sleep(1200);
+          await sleep(Math.max(0, idleWritten + 1000 - Date.now()));
           const touched = await active.run((s) => {
             s.touch();
             return s.data.n;
           });
           expect(touched.body).toBe(2);
-          await sleep(1300); // 2.5 s after creation, 1.3 s after the touch
+          // Past the idle session's deadline; about 1.1 s after the touch, well within the active one's new 2 s.
+          await sleep(Math.max(0, idleWritten + 2100 - Date.now()));
           if (!coreOnly) {
             // The store's own TTL: the record is gone without any load.
             const raw = await sessions.store.get(idleKey);
@@ -234,12 +236,13 @@ export function runStoreConformance(name: string, options: ConformanceOptions, a
     it(slow("expires a session at the absolute timeout even when it stays active"), () =>
       withSessions(async (make) => {
         if (options.skipSlow) return;
-        const sessions = make({ idleTimeout: 60, absoluteTimeout: 1, touchAfter: 0 });
+        const sessions = make({ idleTimeout: 60, absoluteTimeout: 2, touchAfter: 0 });
         const agent = new Agent(sessions);
         await agent.run((s) => void (s.data.n = 1));
-        await sleep(600);
-        await agent.run((s) => void (s.data.n = 2));
-        await sleep(600);
+        const created = Date.now(); // the session's creation time is earlier than this
+        await sleep(700);
+        expect((await agent.run((s) => ((s.data.n = 2), s.isNew))).body).toBe(false); // active, within the 2 s
+        await sleep(Math.max(0, created + 2100 - Date.now()));
         expect((await agent.run((s) => s.isNew)).body).toBe(true);
       }),
       20_000,

@@ -7,7 +7,7 @@ import { createStorage } from "unstorage";
 import fsDriver from "unstorage/drivers/fs";
 import fsLiteDriver from "unstorage/drivers/fs-lite";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSessions } from "../../src/index.ts";
+import { createSessions, storageStore } from "../../src/index.ts";
 import { runStoreConformance } from "../../src/testing.ts";
 import { api } from "./env.ts";
 
@@ -38,6 +38,27 @@ for (const [name, driver] of Object.entries(drivers)) {
     },
     api,
   );
+
+  describe(`store: ${name} under concurrent writes of one record`, () => {
+    it("never leaves or serves a half-written record (writes of one key are queued in the process)", async () => {
+      const store = storageStore(createStorage({ driver: driver({ base: tempDir(`${name}-concurrent`) }) }));
+      let corrupt = 0;
+      for (let round = 0; round < 20; round++) {
+        // Different lengths: interleaved in-place writes would leave a mix of two of them.
+        const values = Array.from({ length: 20 }, (_, i) => JSON.stringify({ i, pad: "x".repeat((i * 7919) % 3000) }));
+        const reads: unknown[] = [];
+        await Promise.all(
+          values.map(async (value, i) => {
+            await store.set("one-key", value, 60);
+            if (i % 3 === 0) reads.push(await store.get("one-key"));
+          }),
+        );
+        reads.push(await store.get("one-key"));
+        for (const read of reads) if (!values.includes(read as string)) corrupt++;
+      }
+      expect(corrupt).toBe(0);
+    });
+  });
 
   describe(`store: ${name} survives a process restart`, () => {
     it("reads in a child process a session written here, and sees the child's change afterwards", async () => {
