@@ -556,6 +556,8 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     const s = stateOf(session);
     if (s.detached || s.discarded) return null;
     if (s.destroyed) return serializeClearCookie(o.name, attributes(s, Date.now()));
+    // A Secure-only cookie is never sent over http (checklist 7): no record for an ID that no client will hold.
+    if (o.cookie.secure === true && !s.secure && !s.stored) return null;
     const modified = isModified(s);
     const now = Date.now();
     let work: MaybePromise<void> = undefined;
