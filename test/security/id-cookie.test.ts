@@ -129,6 +129,7 @@ describe("checklist 7: Secure follows the scheme; X-Forwarded-Proto only with pr
   it("never sends a Secure cookie over http (secure: true)", async () => {
     const app = makeApp({ cookie: { secure: true } });
     expect((await app.fetch("/login")).headers.get("set-cookie")).toBeNull();
+    expect(app.store.writes).toBe(0); // and no orphan record for an ID no client holds
     expect(attrs((await app.fetch("/login", { base: "https://127.0.0.1" })).headers.get("set-cookie")!).secure).toBe(true);
   });
 });
