@@ -14,16 +14,25 @@ export type Callback<T = any> = (err?: any, value?: T) => void;
 
 /** Cookie settings as express-session takes them (`maxAge` in milliseconds). */
 export interface CookieOptions {
+  /** `Domain` attribute. */
   domain?: string;
+  /** A fixed expiry (`null` or `false`: none). */
   expires?: Date | null | false;
+  /** `HttpOnly` attribute. @default true */
   httpOnly?: boolean;
   /** Milliseconds. */
   maxAge?: number | null;
+  /** `Partitioned` attribute (CHIPS). */
   partitioned?: boolean;
+  /** `Path` attribute. @default "/" */
   path?: string;
+  /** `Priority` attribute. */
   priority?: "low" | "medium" | "high" | "Low" | "Medium" | "High";
+  /** `SameSite` attribute. */
   sameSite?: boolean | "lax" | "strict" | "none" | "Lax" | "Strict" | "None";
+  /** `Secure` attribute; `"auto"` follows the request's protocol. */
   secure?: boolean | "auto";
+  /** The lifetime the cookie was first given, ms (as stored records carry it). */
   originalMaxAge?: number | null;
 }
 
@@ -38,17 +47,25 @@ export interface CookieClock {
  * milliseconds, `expires` a `Date` or `null`. Setting `maxAge` or `expires` changes this session's cookie.
  */
 export class Cookie {
+  /** `Path` attribute. */
   path: string = "/";
+  /** `HttpOnly` attribute. */
   httpOnly: boolean = true;
+  /** `Secure` attribute; `"auto"` follows the request's protocol. */
   secure?: boolean | "auto";
+  /** `Domain` attribute. */
   domain?: string;
+  /** `SameSite` attribute. */
   sameSite?: CookieOptions["sameSite"];
+  /** `Priority` attribute. */
   priority?: CookieOptions["priority"];
+  /** `Partitioned` attribute (CHIPS). */
   partitioned?: boolean;
   /** The lifetime the cookie was given, ms (`null`: a browser-session cookie). */
   originalMaxAge: number | null = null;
   #clock: CookieClock;
 
+  /** A cookie with these options; `clock` binds its lifetime to a session. */
   constructor(options?: CookieOptions, clock?: CookieClock) {
     this.#clock = clock ?? { expires: undefined };
     if (options !== undefined && (options === null || typeof options !== "object")) throw new TypeError("argument options must be a object");
@@ -106,6 +123,7 @@ export class Cookie {
     return serialize(name, val, { ...d, secure: d.secure === true, expires: this.expires ?? undefined } as never);
   }
 
+  /** The stored form of the cookie (what a store's record holds under `cookie`). */
   toJSON(): Record<string, unknown> {
     return this.data;
   }
@@ -113,21 +131,33 @@ export class Cookie {
 
 /** The callback API of an express-session store (connect-redis, connect-pg-simple, session-file-store, …). */
 export interface ExpressStore extends EventEmitter {
+  /** Reads a session; the callback gets `undefined` (or `null`) when there is none. */
   get(sid: string, callback: Callback<any>): unknown;
+  /** Creates or overwrites a session. */
   set(sid: string, session: any, callback?: Callback): unknown;
+  /** Removes a session. */
   destroy(sid: string, callback?: Callback): unknown;
+  /** Extends a session's expiry without rewriting its data. */
   touch?(sid: string, session: any, callback?: Callback): unknown;
+  /** All sessions, keyed by ID. */
   all?(callback: Callback<any>): unknown;
+  /** How many sessions there are. */
   length?(callback: Callback<number>): unknown;
+  /** Removes every session. */
   clear?(callback?: Callback): unknown;
+  /** Turns stored data into `req.session` (express-session's `Store#createSession`). */
   createSession?(req: any, session: any): any;
+  /** Store-specific members. */
   [key: string]: any;
 }
 
 /** The `Store` constructor: usable with `new`, `class extends Store` and `util.inherits(MyStore, Store)` + `Store.call(this)`. */
 export interface StoreConstructor {
+  /** `new Store()` or `class extends Store`. */
   new (): ExpressStore;
+  /** `Store.call(this)` from a `util.inherits` subclass. */
   (this: any): void;
+  /** Shared by every store. */
   prototype: ExpressStore;
 }
 
@@ -198,6 +228,7 @@ export class MemoryStore extends StoreBase {
   readonly max: number;
   #sessions = new Map<string, MemoryEntry>();
 
+  /** A memory store holding at most `max` sessions (default 100000). */
   constructor(options: { max?: number } = {}) {
     super();
     this.max = options.max ?? 100_000;
@@ -213,11 +244,13 @@ export class MemoryStore extends StoreBase {
     return JSON.parse(entry.json);
   }
 
+  /** Reads a session (`undefined` when missing or expired). */
   override get(sid: string, callback: Callback<any>): void {
     const sess = this.#read(sid);
     setImmediate(callback, null, sess);
   }
 
+  /** Creates or overwrites a session until its cookie expires. */
   override set(sid: string, session: any, callback?: Callback): void {
     const json = JSON.stringify(session);
     const stored = session?.cookie?.expires;
@@ -233,17 +266,20 @@ export class MemoryStore extends StoreBase {
     if (callback) setImmediate(callback);
   }
 
+  /** Removes a session. */
   override destroy(sid: string, callback?: Callback): void {
     this.#sessions.delete(sid);
     if (callback) setImmediate(callback);
   }
 
+  /** Extends a session's expiry from its cookie. */
   override touch(sid: string, session: any, callback?: Callback): void {
     const current = this.#read(sid);
     if (current) this.set(sid, { ...current, cookie: session.cookie });
     if (callback) setImmediate(callback);
   }
 
+  /** All live sessions, keyed by ID. */
   override all(callback: Callback<Record<string, any>>): void {
     const out: Record<string, any> = Object.create(null);
     for (const sid of [...this.#sessions.keys()]) {
@@ -253,10 +289,12 @@ export class MemoryStore extends StoreBase {
     setImmediate(callback, null, out);
   }
 
+  /** How many sessions there are. */
   override length(callback: Callback<number>): void {
     this.all((err, sessions) => callback(err, err ? undefined : Object.keys(sessions!).length));
   }
 
+  /** Removes every session. */
   override clear(callback?: Callback): void {
     this.#sessions.clear();
     if (callback) setImmediate(callback);
@@ -314,10 +352,13 @@ export function fromExpressStore(store: ExpressStore): SessionStore {
  * `prefix` is the key prefix the adapter uses in that storage.
  */
 export class StorageStore extends StoreBase {
+  /** The unstorage `Storage` behind this store. */
   readonly storage: Storage;
+  /** Key prefix of the records in `storage`. */
   readonly prefix: string;
   #core: SessionStore;
 
+  /** Wraps an unstorage `Storage`; records live under `prefix + id`. */
   constructor(storage: Storage, prefix = "sess:") {
     super();
     this.storage = storage;
@@ -325,6 +366,7 @@ export class StorageStore extends StoreBase {
     this.#core = storageStore(storage);
   }
 
+  /** Reads a session (`undefined` when missing or expired). */
   override get(sid: string, callback: Callback<any>): void {
     Promise.resolve(this.#core.get(this.prefix + sid)).then(
       (raw) => callback(null, typeof raw === "string" ? JSON.parse(raw) : raw ?? undefined),
@@ -332,16 +374,19 @@ export class StorageStore extends StoreBase {
     );
   }
 
+  /** Creates or overwrites a session until its cookie expires. */
   override set(sid: string, session: any, callback?: Callback): void {
     const expires = session?.cookie?.expires;
     const ttl = expires ? Math.max(1, Math.ceil((new Date(expires).getTime() - Date.now()) / 1000)) : 86_400;
     Promise.resolve(this.#core.set(this.prefix + sid, JSON.stringify(session), ttl)).then(() => callback?.(), (e) => callback?.(e));
   }
 
+  /** Removes a session. */
   override destroy(sid: string, callback?: Callback): void {
     Promise.resolve(this.#core.delete(this.prefix + sid)).then(() => callback?.(), (e) => callback?.(e));
   }
 
+  /** Extends a session's expiry from its cookie. */
   override touch(sid: string, session: any, callback?: Callback): void {
     this.get(sid, (err, current) => {
       if (err || !current) return callback?.(err);
@@ -349,10 +394,12 @@ export class StorageStore extends StoreBase {
     });
   }
 
+  /** How many sessions there are. */
   override length(callback: Callback<number>): void {
     this.storage.getKeys(this.prefix).then((keys) => callback(null, keys.length), callback);
   }
 
+  /** Removes every session. */
   override clear(callback?: Callback): void {
     this.storage.clear(this.prefix).then(() => callback?.(), (e) => callback?.(e));
   }

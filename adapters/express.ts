@@ -93,8 +93,10 @@ const done = (fn: Callback | undefined, err?: unknown): void => {
  * and the methods live on this prototype. `new Session(req, data)` builds one detached from a request's lifecycle.
  */
 export class Session {
+  /** The session's data: any own enumerable property. */
   [key: string]: any;
 
+  /** A session of `req` (`req.sessionID` is its ID), filled with `data`. */
   constructor(req: any, data?: Record<string, unknown>) {
     Object.defineProperty(this, "req", { value: req });
     Object.defineProperty(this, "id", { value: req.sessionID });
@@ -527,15 +529,23 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
 /** The middleware factory, with express-session's classes attached (`session.Store`, `session.MemoryStore`, …). */
 export interface SessionFactory {
   (options?: ExpressSessionOptions): SessionMiddleware;
+  /** express-session's `Store` base class. */
   Store: typeof Store;
+  /** The in-memory store, as express-session's. */
   MemoryStore: typeof MemoryStore;
+  /** The `req.session` class. */
   Session: typeof Session;
+  /** The `req.session.cookie` class. */
   Cookie: typeof Cookie;
+  /** An unstorage `Storage` with the express-session store API. */
   StorageStore: typeof StorageStore;
+  /** The factory itself, for `import { session }`. */
   session: SessionFactory;
+  /** The factory itself, for `import session from`. */
   default: SessionFactory;
 }
 
+/** The default export: `session(options)` with `Store`, `MemoryStore`, `Session` and `Cookie` attached, as express-session. */
 const factory: SessionFactory = Object.assign((options?: ExpressSessionOptions) => session(options), {
   Store,
   MemoryStore,
