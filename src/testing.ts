@@ -267,6 +267,18 @@ export function runStoreConformance(name: string, options: ConformanceOptions, a
         expect((await replay.run((s) => ({ data: s.data, isNew: s.isNew }))).body).toEqual({ data: {}, isNew: true });
       }));
 
+    it("hashIds: keeps the record under a hash of the ID, never under the ID itself", () =>
+      withSessions(async (make) => {
+        const sessions = make({ hashIds: true });
+        const agent = new Agent(sessions);
+        await agent.run((s) => void (s.data.user = "ada"));
+        const raw = await sessions.store.get(sessions.options.prefix + agent.id);
+        expect(raw === null || raw === undefined).toBe(true);
+        expect((await agent.run((s) => s.data)).body).toEqual({ user: "ada" });
+        await agent.run((s) => s.destroy());
+        expect((await agent.run((s) => s.isNew)).body).toBe(true);
+      }));
+
     it("stores and reads back a 100 KB session", () =>
       withSessions(async (make) => {
         const agent = new Agent(make());
