@@ -12,6 +12,7 @@ import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import express from "express";
+import fc from "fast-check";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { session as expressSession } from "../../adapters/express.ts";
@@ -189,5 +190,22 @@ for (const [label, make] of makers) {
         expect(JSON.parse(check.body)).toEqual({ marker: "victim" });
       });
     }
+
+    it("random bytes in the Cookie header (fast-check): never a 5xx, never a write over the victim, always alive", async () => {
+      const before = target.store.raw.get(target.key(victimId));
+      // Any byte but CR and LF (those would end the header line itself).
+      const bytes = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a.filter((b) => b !== 13 && b !== 10)).toString("latin1"));
+      await fc.assert(
+        fc.asyncProperty(bytes, fc.boolean(), async (junk, withVictim) => {
+          const response = await rawRequest(target.port, "/set?v=hostile", withVictim ? `${junk}; ${victim}` : `sid=${junk}`);
+          expect(response.status).toBeLessThan(500);
+          for (const header of setCookiesOf(response)) expect(idOfSetCookie(header)).not.toBe(victimId);
+          if (!withVictim) expect(target.store.raw.get(target.key(victimId))).toBe(before);
+          target.store.raw.set(target.key(victimId), before!);
+        }),
+        { numRuns: 150 },
+      );
+      expect(JSON.parse((await rawRequest(target.port, "/me", victim)).body)).toEqual({ marker: "victim" });
+    });
   });
 }
