@@ -252,10 +252,13 @@ export class MemoryStore extends StoreBase {
 
   /** Creates or overwrites a session until its cookie expires. */
   override set(sid: string, session: any, callback?: Callback): void {
-    const json = JSON.stringify(session);
     const stored = session?.cookie?.expires;
     // A browser-session cookie has no expiry: keep the record a day, as connect-redis does by default.
-    const expires = stored ? new Date(stored).getTime() : Date.now() + 86_400_000;
+    this.#write(sid, JSON.stringify(session), stored ? new Date(stored).getTime() : Date.now() + 86_400_000);
+    if (callback) setImmediate(callback);
+  }
+
+  #write(sid: string, json: string, expires: number): void {
     this.#sessions.delete(sid);
     this.#sessions.set(sid, { json, expires });
     let checked = 0;
@@ -263,7 +266,21 @@ export class MemoryStore extends StoreBase {
       if (this.#sessions.size <= this.max && (entry.expires > Date.now() || ++checked > 8)) break;
       this.#sessions.delete(key);
     }
-    if (callback) setImmediate(callback);
+  }
+
+  /** @internal The same records as a synchronous core `SessionStore` (the adapter's fast path: loads need no await). */
+  coreStore(): SessionStore {
+    return {
+      get: (sid) => {
+        const entry = this.#sessions.get(sid);
+        if (!entry) return null;
+        if (entry.expires > Date.now()) return entry.json;
+        this.#sessions.delete(sid);
+        return null;
+      },
+      set: (sid, record, ttl) => this.#write(sid, record, Date.now() + ttl * 1000),
+      delete: (sid) => void this.#sessions.delete(sid),
+    };
   }
 
   /** Removes a session. */

@@ -273,6 +273,9 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     prefix = "sess:";
     sessionStore = new StorageStore(store, prefix);
     coreStore = storageStore(store);
+  } else if (store instanceof MemoryStore) {
+    sessionStore = store;
+    coreStore = store.coreStore();
   } else if (isExpressStore(store)) {
     sessionStore = store;
     coreStore = fromExpressStore(store);
