@@ -23,7 +23,7 @@ const pgUrl = serviceUrl("DATABASE_URL");
 const mysqlUrl = serviceUrl("MYSQL_URL");
 const targets: Target[] = [
   { name: "PostgreSQL", url: pgUrl, skip: "DATABASE_URL", connect: () => createDatabase(postgresqlConnector({ url: pgUrl! })) },
-  { name: "MariaDB/MySQL", url: mysqlUrl, skip: "MYSQL_URL", connect: () => createDatabase(mysqlConnector({ uri: mysqlUrl! } as never)) },
+  { name: "MariaDB/MySQL", url: mysqlUrl, skip: "MYSQL_URL", connect: () => createDatabase(mysqlConnector({ uri: mysqlUrl! })) },
   // Embedded: a file in a temp dir, so that a second connection sees the same data.
   { name: "SQLite (better-sqlite3)", url: "embedded", skip: "", connect: () => createDatabase(sqliteConnector({ path: join(dir, "sessions.sqlite3") })) },
 ];
