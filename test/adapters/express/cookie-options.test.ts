@@ -117,6 +117,23 @@ describe("express: cookie options", () => {
     expect(attrs.expires).toBeUndefined();
   });
 
+  it("lets a session set its own cookie.expires date", async () => {
+    const until = new Date(Date.now() + 2 * 3_600_000);
+    const { c } = await start({ cookie: { maxAge: 60_000 } }, (app) =>
+      app.get("/until", (req: any, res: any) => {
+        req.session.user = "ann";
+        req.session.cookie.expires = until;
+        res.json({ expires: req.session.cookie.expires, originalMaxAge: req.session.cookie.originalMaxAge });
+      }),
+    );
+    const res = await c.fetch("/until");
+    const body = await res.json();
+    expect(Date.parse(body.expires)).toBe(until.getTime());
+    expect(body.originalMaxAge).toBeGreaterThan(2 * 3_600_000 - 5000);
+    const attrs = attributes(setCookies(res)[0]!);
+    expect(Math.abs(Date.parse(attrs.expires as string) - until.getTime())).toBeLessThan(2000);
+  });
+
   it("does not set a cookie over http when cookie.secure is true (the session is still saved)", async () => {
     const { c, url } = await start({ cookie: { secure: true } });
     const res = await c.fetch("/set?a=1");
