@@ -420,11 +420,14 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     let ended = false;
     let chain: Promise<void> | undefined;
     let failed = false;
+    let held: unknown;
     const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
-      // express-session still sends the response when a save fails, then reports the error.
-      setImmediate(next, err);
+      // express-session still sends the response when a save fails, then reports the error: after res.end,
+      // never while a streamed response is still being written.
+      if (ended) setImmediate(next, err);
+      else held = err;
     };
 
     /** Applies what happened to req.session (deleted, replaced) and commits: at most one store write. */
@@ -521,8 +524,16 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       // Headers not written yet: this is the one commit. Otherwise persist what changed while streaming.
       if (!headDone) head();
       else after(() => commit(false));
-      if (passThrough()) return end.apply(res, args);
-      after(() => end.apply(res, args));
+      const report = (): void => void (held !== undefined && setImmediate(next, held));
+      if (passThrough()) {
+        const out = end.apply(res, args);
+        report();
+        return out;
+      }
+      after(() => {
+        end.apply(res, args);
+        report();
+      });
       return res;
     };
     next();

@@ -99,3 +99,28 @@ describe("express: store errors", () => {
     expect((await nextError()).code).toBe("ERR_STORE_DATA");
   });
 });
+
+describe("express: store errors while streaming", () => {
+  it("a save that fails when headers go out is reported after res.end, not in the middle of the response", async () => {
+    const spy = spyStore(Store);
+    spy.failing.add("set");
+    const order: string[] = [];
+    const mw = session({ secret: SECRET, resave: false, saveUninitialized: false, store: spy.store });
+    server = await listen((req: any, res: any) =>
+      mw(req, res, (err?: any) => {
+        if (err) return void order.push(`next(${err.code})`);
+        req.session.a = 1;
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.write("one-");
+        setTimeout(() => {
+          order.push("end");
+          res.end("two");
+        }, 30);
+      }),
+    );
+    const res = await fetch(server.url + "/");
+    expect(await res.text()).toBe("one-two");
+    expect(setCookies(res)).toEqual([]);
+    await expect.poll(() => order).toEqual(["end", "next(ERR_STORE_WRITE)"]);
+  });
+});
