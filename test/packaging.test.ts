@@ -65,7 +65,7 @@ describe("npm package", () => {
   beforeAll(async () => {
     const build = await run("npm", ["run", "build"]);
     expect(build.code, build.output).toBe(0);
-  }, 180_000);
+  }, 300_000);
 
   it("packs ESM and declarations for every export", async () => {
     const { code, output } = await run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"]);
@@ -77,7 +77,7 @@ describe("npm package", () => {
       expect(files.has(target.types.slice(2)), `${key} → ${target.types}`).toBe(true);
     }
     expect([...files].some((f) => f.startsWith("src/") || f.startsWith("test/") || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toBe(false);
-  }, 60_000);
+  }, 120_000);
 
   it("runs from dist: every export imports under Node, and the core issues a signed cookie", async () => {
     const script = `
@@ -94,12 +94,12 @@ describe("npm package", () => {
     expect(result.cookie).toMatch(/^sid=s%3A[A-Za-z0-9_-]+\.[^;]+; Path=\/; HttpOnly; SameSite=Lax/);
     for (const key of Object.keys(pkg.exports)) expect(result.names[key]?.length, key).toBeGreaterThan(0);
     expect(result.names["./hono"]).toContain("session");
-  }, 60_000);
+  }, 120_000);
 
   it("passes publint --strict", async () => {
     const { code, output } = await run(bin("publint"), ["--strict"]);
     expect(code, output).toBe(0);
-  }, 120_000);
+  }, 240_000);
 
   it("passes @arethetypeswrong/cli (ESM-only profile)", async () => {
     const { code, output } = await run(bin("attw"), ["--pack", ".", "--profile", "esm-only"]);
@@ -107,7 +107,7 @@ describe("npm package", () => {
     const entries = Object.keys(pkg.exports).length;
     expect(output.match(/node16 \(from ESM\): 🟢/g)?.length, output).toBe(entries);
     expect(output.match(/bundler: 🟢/g)?.length, output).toBe(entries);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe("size", () => {
@@ -122,5 +122,5 @@ describe("size", () => {
     const hono = report.entries.find((e) => e.entry === "./hono")!;
     expect(hono.imports.every((i) => i === "hono" || i.startsWith("hono/"))).toBe(true);
     console.log(report.entries.map((e) => `size ${e.entry}: ${(e.gz / 1024).toFixed(2)} kB min+gz`).join("\n"));
-  }, 120_000);
+  }, 240_000);
 });

@@ -9,7 +9,7 @@ describe("runtime: bun", () => {
     expect(code, output).toBe(0);
     expect(output).toMatch(/\b13 pass\b/);
     expect(output).toMatch(/\b0 fail\b/);
-  }, 180_000);
+  }, 300_000);
 
   it("serves examples/bun over HTTP on 127.0.0.1", async () => {
     const server = await startServer(bin("bun"), ["examples/bun/server.ts"]);
@@ -18,5 +18,5 @@ describe("runtime: bun", () => {
     } finally {
       await server.stop();
     }
-  }, 120_000);
+  }, 240_000);
 });

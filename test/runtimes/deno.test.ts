@@ -9,7 +9,7 @@ describe("runtime: deno", () => {
     const { code, output } = await run(bin("deno"), ["test", "test/runtimes/deno/"]);
     expect(code, output).toBe(0);
     expect(output).toMatch(/ok \| 13 passed \| 0 failed/);
-  }, 180_000);
+  }, 300_000);
 
   it("serves examples/deno over HTTP on 127.0.0.1", async () => {
     const server = await startServer(bin("deno"), ["run", "--allow-net=127.0.0.1", "--allow-env", "examples/deno/main.ts"]);
@@ -18,20 +18,20 @@ describe("runtime: deno", () => {
     } finally {
       await server.stop();
     }
-  }, 120_000);
+  }, 240_000);
 
   it("type-checks and lints the sources, adapters, examples/deno and the Deno suite", async () => {
     const check = await run(bin("deno"), ["check", "src/", "adapters/", "examples/deno/", "test/runtimes/deno/"]);
     expect(check.code, check.output).toBe(0);
     const lint = await run(bin("deno"), ["lint"]);
     expect(lint.code, lint.output).toBe(0);
-  }, 180_000);
+  }, 300_000);
 
   it("passes `deno publish --dry-run --config jsr.json` (no slow types)", async () => {
     const { code, output } = await run(bin("deno"), ["publish", "--dry-run", "--config", "jsr.json", "--allow-dirty"]);
     expect(code, output).toBe(0);
     expect(output).toMatch(/Success Dry run complete/);
-  }, 180_000);
+  }, 300_000);
 
   it("documents every exported symbol of every JSR entry (deno doc --lint)", async () => {
     const entries = Object.values((JSON.parse(readFileSync(`${ROOT}jsr.json`, "utf8")) as { exports: Record<string, string> }).exports);
@@ -39,5 +39,5 @@ describe("runtime: deno", () => {
     // private-type-ref findings are third-party types in our signatures (unstorage's Storage, Hono's Context): not ours to document.
     const missing = output.split("\n").filter((line) => /missing-jsdoc|missing-explicit-type|missing-return-type/.test(line));
     expect(missing, output).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 });

@@ -14,7 +14,7 @@ export const bin = (name: string): string => `${ROOT}node_modules/.bin/${name}`;
 const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ ...process.env, NO_COLOR: "1", ...extra });
 
 /** Runs a command in the repository root; resolves with its exit code and combined output. */
-export function run(command: string, args: string[], timeoutMs = 180_000): Promise<{ code: number | null; output: string }> {
+export function run(command: string, args: string[], timeoutMs = 300_000): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env: env(), stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -37,7 +37,7 @@ export interface Server {
 }
 
 /** Starts a server on 127.0.0.1 port 0 and waits (bounded) for its "listening on" line. */
-export function startServer(command: string, args: string[], timeoutMs = 60_000): Promise<Server> {
+export function startServer(command: string, args: string[], timeoutMs = 120_000): Promise<Server> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env: env({ HOST: "127.0.0.1", PORT: "0" }), stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
