@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { memoryStore, type SessionStore } from "../src/index.ts";
+import { createSessions, memoryStore, type Session, type SessionStore } from "../src/index.ts";
 
 export type Scenario = "S0" | "S1" | "S2" | "S3";
 
@@ -35,6 +35,7 @@ export const SECRET = "bench-secret-bench-secret-bench-secret-0123456789";
 export const SERVERS: readonly { name: string; framework: "hono" | "express"; bare: boolean; label: string; needs?: string; only?: Scenario }[] = [
   { name: "hono-unsession", framework: "hono", bare: false, label: "Hono + unsession", needs: "adapters/hono.ts" },
   { name: "hono", framework: "hono", bare: true, label: "bare Hono", only: "S0" },
+  { name: "hono-unsession-wrap", framework: "hono", bare: false, label: "Hono + unsession core in a handler wrapper (prototype, no middleware)" },
   { name: "hono-noop", framework: "hono", bare: false, label: "Hono + no-op middleware (`await next()`, reference)", only: "S1" },
   { name: "hono-session", framework: "hono", bare: false, label: "Hono + @hono/session" },
   { name: "hono-sessions", framework: "hono", bare: false, label: "Hono + hono-sessions" },
@@ -89,6 +90,40 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
         else if (c.req.method === "POST") data.views = 1;
         return c.text(String(views ?? 0));
       });
+      return { kind: "fetch", fetch: app.fetch };
+    }
+    case "hono-unsession-wrap": {
+      // What the core allows without a middleware: Hono keeps its synchronous single-handler path
+      // (no compose, no await) when a route has one handler and it returns a Response.
+      const { Hono } = await import("hono");
+      const sessions = createSessions<Views>({ secret: SECRET, store: countingStore(stats) });
+      type S = Session<Views>;
+      const finish = (s: S, res: Response): Response | Promise<Response> => {
+        const setCookie = sessions.commitFast(s);
+        return setCookie instanceof Promise ? setCookie.then((v) => sessions.applyCookie(res, v)) : sessions.applyCookie(res, setCookie);
+      };
+      const withSession =
+        (handler: (c: import("hono").Context, s: S) => Response | Promise<Response>) =>
+        (c: import("hono").Context): Response | Promise<Response> => {
+          const run = (s: S) => {
+            const res = handler(c, s);
+            return res instanceof Promise ? res.then((r) => finish(s, r)) : finish(s, res);
+          };
+          const loaded = sessions.loadFast({ cookie: c.req.header("cookie"), secure: c.req.url.startsWith("https:"), path: "/" });
+          return loaded instanceof Promise ? loaded.then(run) : run(loaded);
+        };
+      const app = new Hono();
+      app.all(
+        "/",
+        withSession((c, s) => {
+          stats.requests++;
+          const data = s.data;
+          const views = data.views;
+          if (write) data.views = (views ?? 0) + 1;
+          else if (c.req.method === "POST") data.views = 1;
+          return c.text(String(views ?? 0));
+        }),
+      );
       return { kind: "fetch", fetch: app.fetch };
     }
     case "hono-session": {
