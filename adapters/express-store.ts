@@ -29,7 +29,7 @@ export interface CookieOptions {
   /** `Priority` attribute. */
   priority?: "low" | "medium" | "high" | "Low" | "Medium" | "High";
   /** `SameSite` attribute. */
-  sameSite?: boolean | "lax" | "strict" | "none" | "Lax" | "Strict" | "None";
+  sameSite?: boolean | "lax" | "strict" | "none" | "auto" | "Lax" | "Strict" | "None";
   /** `Secure` attribute; `"auto"` follows the request's protocol. */
   secure?: boolean | "auto";
   /** The lifetime the cookie was first given, ms (as stored records carry it). */

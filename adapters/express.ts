@@ -18,7 +18,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Storage } from "unstorage";
-import { createSessions, storageStore, type MaybePromise, type SessionOptions, type Session as CoreSession, type SessionStore, type Sessions } from "../src/index.ts";
+import { createSessions, storageStore, type MaybePromise, type SameSite, type SessionOptions, type Session as CoreSession, type SessionStore, type Sessions } from "../src/index.ts";
 import {
   Cookie,
   fromExpressStore,
@@ -257,9 +257,8 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
   const secret = opts.secret;
   if (Array.isArray(secret) && secret.length === 0) throw new TypeError("secret option array must contain one or more strings");
   if (!secret) warn("req.secret; provide secret option");
-  if (c.sameSite !== undefined && String(c.sameSite).toLowerCase() === "auto") {
-    throw new TypeError('[unsession] cookie.sameSite "auto" is not supported: use "lax", or "none" with secure: true');
-  }
+  // express-session 1.19's sameSite "auto": None on secure requests, Lax otherwise.
+  const autoSameSite = String(c.sameSite).toLowerCase() === "auto";
 
   const name = opts.name || opts.key || "connect.sid";
   const store = opts.store ?? new MemoryStore();
@@ -297,7 +296,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     domain: c.domain,
     httpOnly: c.httpOnly ?? true,
     secure: c.secure ?? false,
-    sameSite: c.sameSite === undefined ? false : typeof c.sameSite === "string" ? (c.sameSite.toLowerCase() as "lax") : c.sameSite,
+    sameSite: (c.sameSite === undefined ? false : autoSameSite ? "lax" : typeof c.sameSite === "string" ? c.sameSite.toLowerCase() : c.sameSite) as SameSite | boolean,
     partitioned: c.partitioned,
     priority: c.priority?.toLowerCase() as "low" | undefined,
     maxAge: typeof c.maxAge === "number" ? c.maxAge / 1000 : undefined,
@@ -311,13 +310,24 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
   let current: any;
   // An ID assigned by the app (req.sessionID = id), handed to the core's generator.
   let pinned: string | undefined;
-  const make = (secrets: string | string[]): Sessions =>
+  /** The manager for plain requests, and with sameSite "auto" a second one for secure requests (same store). */
+  interface Managers {
+    plain: Sessions;
+    secure?: Sessions;
+  }
+  const make = (secrets: string | string[]): Managers => {
+    const plain = build(secrets, cookie);
+    if (!autoSameSite) return { plain };
+    // SameSite=None needs Secure (RFC 6265bis): under "auto" the secure manager always sets it on https.
+    return { plain, secure: build(secrets, { ...cookie, sameSite: "none", secure: cookie.secure === false ? "auto" : cookie.secure }) };
+  };
+  const build = (secrets: string | string[], cookieOptions: typeof cookie): Sessions =>
     createSessions({
       secret: secrets,
       store: coreStore,
       prefix,
       name,
-      cookie,
+      cookie: cookieOptions,
       resave,
       saveUninitialized,
       rolling: Boolean(opts.rolling),
@@ -354,7 +364,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     return proto === "https";
   };
   const fixed = secret ? make(secret) : undefined;
-  const bySecret = new Map<string, Sessions>();
+  const bySecret = new Map<string, Managers>();
 
   return function session(req: any, res: any, next) {
     if (req.session) return next();
@@ -371,7 +381,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       }
       bySecret.set(req.secret, sessions);
     }
-    const mgr = sessions;
+    const mgr = sessions.secure && isSecure(req) ? sessions.secure : sessions.plain;
     req.sessionStore = sessionStore;
     const secure = req.socket?.encrypted === true || (opts.proxy === undefined && req.secure === true);
     const forwarded = req.headers["x-forwarded-proto"];
@@ -414,6 +424,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     });
     // express-session gives the cookie the request's own security when secure is "auto".
     if (cookieAttrs.secure === "auto") binding.cookie.secure = isSecure(req);
+    if (autoSameSite) binding.cookie.sameSite = isSecure(req) ? "none" : "lax";
     let session = wrap(binding);
 
     let headDone = false;

@@ -61,3 +61,21 @@ describe("express: req.session.cookie.secure under 'auto'", () => {
     expect((await (await fetch(url + "/cookie")).json()).secure).toBe(false);
   });
 });
+
+describe("express: sameSite 'auto' (express-session 1.19)", () => {
+  it("sends SameSite=None; Secure on secure requests and SameSite=Lax otherwise, over one store", async () => {
+    const url = await start({ proxy: true, cookie: { sameSite: "auto", secure: "auto" } });
+    const secureRes = await fetch(url + "/set?a=1", { headers: https });
+    const secureAttrs = attributes(setCookies(secureRes)[0]!);
+    expect(String(secureAttrs.samesite).toLowerCase()).toBe("none");
+    expect(secureAttrs.secure).toBe(true);
+    const plainRes = await fetch(url + "/set?a=1");
+    const plainAttrs = attributes(setCookies(plainRes)[0]!);
+    expect(String(plainAttrs.samesite).toLowerCase()).toBe("lax");
+    expect(plainAttrs.secure).toBeUndefined();
+    // The session made over https is the same one over http (one store).
+    const cookie = setCookies(secureRes)[0]!.split(";")[0]!;
+    expect((await (await fetch(url + "/get", { headers: { cookie } })).json()).data).toEqual({ a: "1" });
+    expect((await (await fetch(url + "/cookie", { headers: https })).json())).toMatchObject({ secure: true });
+  });
+});
