@@ -68,8 +68,9 @@ export class Cookie {
   /** A cookie with these options; `clock` binds its lifetime to a session. */
   constructor(options?: CookieOptions, clock?: CookieClock) {
     this.#clock = clock ?? { expires: undefined };
-    if (options !== undefined && (options === null || typeof options !== "object")) throw new TypeError("argument options must be a object");
+    if (options !== undefined && options !== null && typeof options !== "object") throw new TypeError("argument options must be a object");
     const { maxAge, expires, originalMaxAge, ...rest } = options ?? {};
+    delete (rest as { data?: unknown }).data; // a getter here, as in express-session
     Object.assign(this, rest);
     if (clock === undefined) {
       if (expires) this.expires = expires;
@@ -92,7 +93,12 @@ export class Cookie {
     const expires = this.#clock.expires;
     return expires ? expires.getTime() - Date.now() : null;
   }
-  set maxAge(ms: number | null | undefined) {
+  set maxAge(ms: number | Date | null | undefined) {
+    // A Date is still accepted (express-session deprecates it): it is the expiry itself.
+    if (ms instanceof Date) {
+      this.expires = ms;
+      return;
+    }
     if (ms !== null && ms !== undefined && typeof ms !== "number") throw new TypeError("maxAge must be a number or Date");
     if (this.#clock.setMaxAge) {
       this.#clock.setMaxAge(ms ?? null);

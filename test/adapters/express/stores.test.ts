@@ -110,6 +110,12 @@ describe("express: exports", () => {
     expect(new Cookie().maxAge).toBeNull();
     // express-session's Cookie#serialize writes Expires (from cookie.data), not Max-Age.
     expect(cookie.serialize("n", "v")).toMatch(/^n=v; Path=\/; Expires=[^;]+ GMT$/);
+    expect(() => new Cookie("x" as never)).toThrow(new TypeError("argument options must be a object"));
+    expect(new Cookie(null as never).path).toBe("/");
+    expect(new Cookie({ data: { path: "/x" } } as never).path).toBe("/");
+    const until = new Date(Date.now() + 10_000);
+    cookie.maxAge = until as never;
+    expect(cookie.expires).toEqual(until);
   });
 });
 
