@@ -47,8 +47,8 @@ export interface ExpressSessionOptions extends CoreExtras {
   name?: string;
   /** Deprecated alias of `name` (express-session reads it too). */
   key?: string;
-  /** Cookie attributes; `maxAge` in milliseconds. @default { path: "/", httpOnly: true, secure: false, maxAge: null } */
-  cookie?: CookieOptions;
+  /** Cookie attributes (`maxAge` in milliseconds), or a function of the request that returns them. @default { path: "/", httpOnly: true, secure: false, maxAge: null } */
+  cookie?: CookieOptions | ((req: any) => CookieOptions);
   /** Generates a new session ID; receives the request. IDs must be 16–256 characters of `[A-Za-z0-9_-]`. */
   genid?: (req: any) => string;
   /** Trust `X-Forwarded-Proto` (`true`), never (`false`), or follow Express's `trust proxy` via `req.secure` (unset). */
@@ -240,8 +240,7 @@ const pathOf = (req: any): string => {
  */
 export function session(options: ExpressSessionOptions = {}): SessionMiddleware {
   const opts = options ?? {};
-  const c = opts.cookie ?? {};
-  if (typeof c === "function") throw new TypeError("[unsession] cookie options as a function of the request are not supported");
+  const cookieOption = opts.cookie ?? {};
   if (opts.genid !== undefined && typeof opts.genid !== "function") throw new TypeError("genid option must be a function");
   let resave = opts.resave;
   if (resave === undefined) {
@@ -257,8 +256,6 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
   const secret = opts.secret;
   if (Array.isArray(secret) && secret.length === 0) throw new TypeError("secret option array must contain one or more strings");
   if (!secret) warn("req.secret; provide secret option");
-  // express-session 1.19's sameSite "auto": None on secure requests, Lax otherwise.
-  const autoSameSite = String(c.sameSite).toLowerCase() === "auto";
 
   const name = opts.name || opts.key || "connect.sid";
   const store = opts.store ?? new MemoryStore();
@@ -290,21 +287,49 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     sessionStore.on("connect", () => (storeReady = true));
   }
 
-  const cookiePath = c.path ?? "/";
-  const cookie = {
-    path: cookiePath,
-    domain: c.domain,
-    httpOnly: c.httpOnly ?? true,
-    secure: c.secure ?? false,
-    sameSite: (c.sameSite === undefined ? false : autoSameSite ? "lax" : typeof c.sameSite === "string" ? c.sameSite.toLowerCase() : c.sameSite) as SameSite | boolean,
-    partitioned: c.partitioned,
-    priority: c.priority?.toLowerCase() as "low" | undefined,
-    maxAge: typeof c.maxAge === "number" ? c.maxAge / 1000 : undefined,
-    expires: c.expires || undefined,
+  /** Everything derived from one set of cookie options: the core's cookie, req.session.cookie's attributes, the managers. */
+  interface Config {
+    path: string;
+    attrs: CookieOptions;
+    core: NonNullable<SessionOptions["cookie"]> & { sameSite: SameSite | boolean };
+    /** express-session 1.19's sameSite "auto": None on secure requests, Lax otherwise. */
+    autoSameSite: boolean;
+    /** Managers by secret (one entry unless the secret comes from req.secret). */
+    managers: Map<string, Managers>;
+  }
+  const configure = (c: CookieOptions): Config => {
+    const autoSameSite = String(c.sameSite).toLowerCase() === "auto";
+    const core = {
+      path: c.path ?? "/",
+      domain: c.domain,
+      httpOnly: c.httpOnly ?? true,
+      secure: c.secure ?? false,
+      sameSite: (c.sameSite === undefined ? false : autoSameSite ? "lax" : typeof c.sameSite === "string" ? c.sameSite.toLowerCase() : c.sameSite) as SameSite | boolean,
+      partitioned: c.partitioned,
+      priority: c.priority?.toLowerCase() as "low" | undefined,
+      maxAge: typeof c.maxAge === "number" ? c.maxAge / 1000 : undefined,
+      expires: c.expires || undefined,
+    };
+    const attrs: CookieOptions = { ...c, path: core.path, httpOnly: core.httpOnly, secure: core.secure };
+    delete attrs.maxAge;
+    delete attrs.expires;
+    return { path: core.path, attrs, core, autoSameSite, managers: new Map() };
   };
-  const cookieAttrs: CookieOptions = { ...c, path: cookiePath, httpOnly: cookie.httpOnly, secure: cookie.secure };
-  delete cookieAttrs.maxAge;
-  delete cookieAttrs.expires;
+  const fixedConfig = typeof cookieOption === "function" ? undefined : configure(cookieOption);
+  // cookie as a function of the request (express-session 1.19): one configuration per distinct result.
+  const configs = new Map<string, Config>();
+  const MAX_CONFIGS = 64;
+  const configOf = (req: any): Config => {
+    if (fixedConfig) return fixedConfig;
+    const c = (cookieOption as (req: any) => CookieOptions)(req) ?? {};
+    const key = JSON.stringify(c);
+    let config = configs.get(key);
+    if (!config) {
+      if (configs.size >= MAX_CONFIGS) configs.delete(configs.keys().next().value as string);
+      configs.set(key, (config = configure(c)));
+    }
+    return config;
+  };
 
   // The request whose ID is being generated: the core calls genid synchronously inside the calls we make.
   let current: any;
@@ -315,13 +340,20 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     plain: Sessions;
     secure?: Sessions;
   }
-  const make = (secrets: string | string[]): Managers => {
-    const plain = build(secrets, cookie);
+  const make = (secrets: string | string[], config: Config): Managers => {
+    const { core, autoSameSite } = config;
+    const plain = build(secrets, core);
     if (!autoSameSite) return { plain };
     // SameSite=None needs Secure (RFC 6265bis): under "auto" the secure manager always sets it on https.
-    return { plain, secure: build(secrets, { ...cookie, sameSite: "none", secure: cookie.secure === false ? "auto" : cookie.secure }) };
+    return { plain, secure: build(secrets, { ...core, sameSite: "none", secure: core.secure === false ? "auto" : core.secure }) };
   };
-  const build = (secrets: string | string[], cookieOptions: typeof cookie): Sessions =>
+  const managersOf = (secrets: string | string[], config: Config): Managers => {
+    const key = typeof secrets === "string" ? secrets : JSON.stringify(secrets);
+    let managers = config.managers.get(key);
+    if (!managers) config.managers.set(key, (managers = make(secrets, config)));
+    return managers;
+  };
+  const build = (secrets: string | string[], cookieOptions: Config["core"]): Sessions =>
     createSessions({
       secret: secrets,
       store: coreStore,
@@ -363,23 +395,22 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     const proto = String(req.headers["x-forwarded-proto"] ?? "").split(",")[0]!.trim().toLowerCase();
     return proto === "https";
   };
-  const fixed = secret ? make(secret) : undefined;
-  const bySecret = new Map<string, Managers>();
+  // Options errors surface at startup, as in express-session, when the cookie options are fixed.
+  if (secret && fixedConfig) managersOf(secret, fixedConfig);
 
   return function session(req: any, res: any, next) {
     if (req.session) return next();
     if (!storeReady) return next();
     const path = pathOf(req);
-    if (!path.startsWith(cookiePath)) return next();
-    let sessions = fixed;
-    if (!sessions) {
-      if (!req.secret) return next(new Error("secret option required for sessions"));
-      try {
-        sessions = bySecret.get(req.secret) ?? make(req.secret);
-      } catch (error) {
-        return next(error);
-      }
-      bySecret.set(req.secret, sessions);
+    let config: Config;
+    let sessions: Managers;
+    try {
+      config = configOf(req);
+      if (!path.startsWith(config.path)) return next();
+      if (!secret && !req.secret) return next(new Error("secret option required for sessions"));
+      sessions = managersOf(secret || req.secret, config);
+    } catch (error) {
+      return next(error);
     }
     const mgr = sessions.secure && isSecure(req) ? sessions.secure : sessions.plain;
     req.sessionStore = sessionStore;
@@ -392,16 +423,16 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     } catch (error) {
       return next(error);
     }
-    if (isPromise(loaded)) loaded.then((core) => start(mgr, core, req, res, next), next);
-    else start(mgr, loaded, req, res, next);
+    if (isPromise(loaded)) loaded.then((core) => start(mgr, config, core, req, res, next), next);
+    else start(mgr, config, loaded, req, res, next);
   };
 
-  function start(mgr: Sessions, core: CoreSession, req: any, res: any, next: (err?: unknown) => void): void {
+  function start(mgr: Sessions, config: Config, core: CoreSession, req: any, res: any, next: (err?: unknown) => void): void {
     const run = <T>(fn: () => T): T => within(req, fn);
     const binding: Binding = {
       core,
       req,
-      cookie: boundCookie(core, cookieAttrs),
+      cookie: boundCookie(core, config.attrs),
       run,
       ensureId: () => core.id || run(() => (void mgr.prepare(core), core.id)),
       setId: (id) => {
@@ -423,8 +454,8 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       set: (id: string) => binding.setId(id),
     });
     // express-session gives the cookie the request's own security when secure is "auto".
-    if (cookieAttrs.secure === "auto") binding.cookie.secure = isSecure(req);
-    if (autoSameSite) binding.cookie.sameSite = isSecure(req) ? "none" : "lax";
+    if (config.attrs.secure === "auto") binding.cookie.secure = isSecure(req);
+    if (config.autoSameSite) binding.cookie.sameSite = isSecure(req) ? "none" : "lax";
     let session = wrap(binding);
 
     let headDone = false;

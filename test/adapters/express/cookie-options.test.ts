@@ -166,3 +166,40 @@ describe("express: cookie options", () => {
     expect(cookieOf(res)).toBeDefined();
   });
 });
+
+describe("express: cookie options as a function of the request (express-session 1.19)", () => {
+  it("resolves the options per request, sessions shared across variants", async () => {
+    const seen: string[] = [];
+    const { c, url } = await start({
+      cookie: (req: any) => {
+        seen.push(req.url);
+        return req.headers["x-remember"] ? { maxAge: 3_600_000, sameSite: "strict" } : { sameSite: "lax" };
+      },
+    });
+    const short = setCookies(await c.fetch("/set?a=1"))[0]!;
+    expect(attributes(short)["max-age"]).toBeUndefined();
+    expect(String(attributes(short).samesite).toLowerCase()).toBe("lax");
+    const long = await fetch(url + "/set?b=2", { headers: { "x-remember": "1" } });
+    const attrs = attributes(setCookies(long)[0]!);
+    expect(Number(attrs["max-age"])).toBeGreaterThan(3500);
+    expect(String(attrs.samesite).toLowerCase()).toBe("strict");
+    // The session made under one variant is read under the other (same store, same cookie name).
+    const body = await (await fetch(url + "/get", { headers: { cookie: c.cookie!, "x-remember": "1" } })).json();
+    expect(body.data).toEqual({ a: "1" });
+    expect(seen).toContain("/set?a=1");
+  });
+
+  it("reports invalid options from the function through next(err)", async () => {
+    const { app, nextError } = await sessionApp(
+      session({ secret: SECRET, resave: false, saveUninitialized: false, cookie: () => ({ sameSite: "none", secure: false }) }),
+    );
+    server = await listen(app);
+    expect((await fetch(server.url + "/get")).status).toBe(500);
+    expect((await nextError()).code).toBe("ERR_OPTIONS");
+  });
+
+  it("applies the path of the returned options", async () => {
+    const { url } = await start({ cookie: () => ({ path: "/app" }) });
+    expect(await (await fetch(url + "/get")).json()).toEqual({ data: null, id: null });
+  });
+});
