@@ -119,7 +119,12 @@ export class Session {
     return (this as any)[BOUND].cookie;
   }
   set cookie(value: Cookie | CookieOptions) {
-    const b: Binding = (this as any)[BOUND];
+    const b: Binding | undefined = (this as any)[BOUND];
+    if (!b) {
+      // A session built by hand (new Session(req) then .cookie = …, as express-session's generate does).
+      Object.defineProperty(this, "cookie", { value, writable: true, enumerable: true, configurable: true });
+      return;
+    }
     if (value.expires !== undefined) b.cookie.expires = value.expires;
     else if (value.maxAge !== undefined) b.cookie.maxAge = value.maxAge;
   }

@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import session, { MemoryStore, Session, Store } from "../../../adapters/express.ts";
+import session, { Cookie, MemoryStore, Session, Store } from "../../../adapters/express.ts";
 import { client, cookieOf, listen, SECRET, sessionApp, setCookies, spyStore, type Listening } from "./helpers.ts";
 
 let server: Listening | undefined;
@@ -261,6 +261,13 @@ describe("express: plain Node http, no Express", () => {
     await new Promise<void>((resolve, reject) => s.save((err?: unknown) => (err ? reject(err) : resolve())));
     expect(JSON.parse(spy.data.get("standalone-id-0123456789")!)).toEqual({ a: 1, cookie: { path: "/" } });
     void createServer;
+  });
+
+  it("a hand-built Session takes a cookie assigned after construction, as express-session's generate does", () => {
+    const s = new Session({ sessionID: "hand-built-id-0123456789" });
+    s.cookie = new Cookie({ maxAge: 1000 });
+    expect(s.cookie.originalMaxAge).toBe(1000);
+    expect(JSON.parse(JSON.stringify(s))).toMatchObject({ cookie: { originalMaxAge: 1000, path: "/" } });
   });
 });
 
