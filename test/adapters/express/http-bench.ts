@@ -40,7 +40,15 @@ async function measure(label: string, middleware: any) {
 }
 
 const options = { secret: SECRET, resave: false, saveUninitialized: false };
+// Interleaved rounds, so that a noisy neighbour or JIT warm-up does not favour one side.
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const rows = [];
-rows.push(await measure("express-session 1.19 (MemoryStore)", expressSession(options)));
-rows.push(await measure("unsession/express (MemoryStore)", session(options)));
+for (let round = 0; round < ROUNDS; round++) {
+  const pair = [
+    () => measure("express-session 1.19 (MemoryStore)", expressSession(options)),
+    () => measure("unsession/express (MemoryStore)", session(options)),
+  ];
+  if (round % 2 === 1) pair.reverse();
+  for (const run of pair) rows.push(await run());
+}
 console.table(rows);
