@@ -395,7 +395,6 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     });
   };
 
-  const isModified = (s: SessionState): boolean => s.dirty || (s.snapshot !== undefined && stringify(s.data) !== s.snapshot);
 
   const attributes = (s: SessionState, now: number): CookieAttributes => {
     const c = o.cookie;
@@ -434,7 +433,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   };
 
   /** Builds the record JSON: `{"cookie":…,<data>,"__unsession":…}` (express-session's layout plus our metadata). */
-  const recordJson = (s: SessionState, now: number): [string, number, string] => {
+  const recordJson = (s: SessionState, now: number, dataJson?: string): [string, number, string] => {
     const data = s.data as Record<string, unknown>;
     if (Object.prototype.hasOwnProperty.call(data, "cookie") || Object.prototype.hasOwnProperty.call(data, "__unsession")) {
       throw new UnsessionError("ERR_SERIALIZE", 'session data may not use the reserved keys "cookie" and "__unsession"');
@@ -447,16 +446,17 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     if (s.meta.r !== undefined) meta.r = s.meta.r;
     if (Object.keys(flash).length > 0) meta.f = flash;
     const attrs = attributes(s, now);
-    const body = stringify(data);
+    const body = dataJson ?? stringify(data);
     const json = `{"cookie":${JSON.stringify(storedCookie(s, attrs))},${body.length > 2 ? body.slice(1, -1) + "," : ""}"__unsession":${stringify(meta)}}`;
     const ttl = Math.max(1, Math.ceil((deadlineOf(s) - now) / 1000));
     return [json, ttl, body];
   };
 
-  const writeFull = (s: SessionState): MaybePromise<void> => {
+  /** `dataJson`: the JSON of `s.data` when the caller has just computed it (commit's change check). */
+  const writeFull = (s: SessionState, dataJson?: string): MaybePromise<void> => {
     const now = Date.now();
     const id = ensureId(s);
-    const [json, ttl, body] = recordJson(s, now);
+    const [json, ttl, body] = recordJson(s, now, dataJson);
     return then(then(write(id, json, ttl), () => afterWrite(s, now)), () => {
       if (!s.stored) {
         // A first write of an ID that is neither regenerated nor renewed (those report their own event).
@@ -558,14 +558,16 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     if (s.destroyed) return serializeClearCookie(o.name, attributes(s, Date.now()));
     // A Secure-only cookie is never sent over http (checklist 7): no record for an ID that no client will hold.
     if (o.cookie.secure === true && !s.secure && !s.stored) return null;
-    const modified = isModified(s);
+    // The data's JSON, computed once: it answers "changed?" and becomes the record's body.
+    const dataJson = s.snapshot !== undefined ? stringify(s.data) : undefined;
+    const modified = s.dirty || (dataJson !== undefined && dataJson !== s.snapshot);
     const now = Date.now();
     let work: MaybePromise<void> = undefined;
     if (!s.stored) {
       // A new session whose cookie can never be sent (Secure over http) would be an orphan record: not written.
-      if ((modified || o.saveUninitialized) && !(o.cookie.secure === true && !s.secure)) work = writeFull(s);
+      if ((modified || o.saveUninitialized) && !(o.cookie.secure === true && !s.secure)) work = writeFull(s, dataJson);
     } else if (modified || o.resave) {
-      if (!tombstones.has(s.id)) work = o.commitMode === "merge" ? writeMerged(s) : writeFull(s);
+      if (!tombstones.has(s.id)) work = o.commitMode === "merge" ? writeMerged(s) : writeFull(s, dataJson);
     } else if (s.touchForced || (s.meta.i - now < (idleOf(s) - touchAfterOf(s)) * 1000 && claimTouch(s.id, now, touchAfterOf(s)))) {
       const touch = touchRecord(s);
       if (s.waitUntil && isPromise(touch)) {
