@@ -8,8 +8,9 @@
  * ```
  * @module
  */
-export { createSessions, errorResponse, hashId } from "./manager.ts";
-export type { LoadOptions, RequestLike, SessionHandler, Sessions, WrapOptions } from "./manager.ts";
+export { createSessions } from "./manager.ts";
+export { errorResponse } from "./wrap.ts";
+export { hashId } from "./events.ts";
 export { Session } from "./session.ts";
 export type { SessionCookie } from "./session.ts";
 export { UnsessionError, isStoreUnavailable, isUnsessionError } from "./errors.ts";
@@ -22,4 +23,5 @@ export { storageStore } from "./stores/unstorage.ts";
 export { sqlSchema, sqlStore } from "./stores/sql.ts";
 export type { SqlDatabase, SqlStore, SqlStoreOptions } from "./stores/sql.ts";
 export type { UserSessionInfo } from "./users.ts";
+export type { LoadOptions, RequestLike, SessionHandler, Sessions, WrapOptions } from "./types.ts";
 export type { CookieOptions, MaybePromise, RecordMeta, SameSite, SessionData, SessionEvent, SessionRecord, SessionStore, StoredCookie } from "./types.ts";

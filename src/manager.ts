@@ -2,102 +2,23 @@
  * `createSessions()`: loads sessions from requests and commits them to the store and to `Set-Cookie`.
  * @module
  */
-import { subtle } from "uncrypto";
 import { readCookieValues, serializeClearCookie, serializeCookie, type CookieAttributes } from "./cookie.ts";
 import { UnsessionError } from "./errors.ts";
 import { DEFAULT_IDLE_TIMEOUT, resolveOptions, type ResolvedOptions, type SessionOptions } from "./options.ts";
 import { parseRecord, stringify } from "./record.ts";
 import { Session, stateOf, type SessionContext, type SessionState } from "./session.ts";
-import { createSigner, randomId, toBase64 } from "./signer.ts";
+import { createSigner, randomId } from "./signer.ts";
+import { createEmitter, hashId } from "./events.ts";
+import { chain, isPromise } from "./maybe.ts";
+import { createStoreIO } from "./store-io.ts";
 import { createUserIndex, type UserSessionInfo } from "./users.ts";
 import { memoryStore } from "./stores/memory.ts";
 import { storageStore } from "./stores/unstorage.ts";
-import type { MaybePromise, RecordMeta, SessionData, SessionEvent, SessionRecord, SessionStore, StoredCookie } from "./types.ts";
-
-/** What `load` needs from a request, for adapters that have no `Request` at hand (Node). */
-export interface RequestLike {
-  /** The `Cookie` header. */
-  cookie?: string | null;
-  /** The connection itself is TLS. */
-  secure?: boolean;
-  /** `X-Forwarded-Proto`, used only with the `proxy` option. */
-  forwardedProto?: string | null;
-  /** The request path, checked against the cookie's Path. */
-  path?: string;
-}
-
-/** Per-request extras for `load`. */
-export interface LoadOptions {
-  /** Hands off work that need not block the response (throttled touch, old-record removal), e.g. Workers' `ctx.waitUntil`. */
-  waitUntil?: (promise: Promise<unknown>) => void;
-}
-
-/** A fetch handler that receives the session. */
-export type SessionHandler<D extends SessionData, A extends unknown[] = []> = (
-  request: Request,
-  session: Session<D>,
-  ...rest: A
-) => Response | Promise<Response>;
-
-/** The session manager made by `createSessions`. */
-export interface Sessions<D extends SessionData = SessionData> {
-  /** Resolved options. */
-  readonly options: ResolvedOptions;
-  /** The store in use. */
-  readonly store: SessionStore;
-  /** Loads the session of a request: 0 store reads without a valid signed cookie, at most 1 with one. */
-  load(input: Request | RequestLike, options?: LoadOptions): Promise<Session<D>>;
-  /** Like `load`, but answers synchronously when nothing had to be awaited (for adapters' hot paths). */
-  loadFast(input: Request | RequestLike, options?: LoadOptions): MaybePromise<Session<D>>;
-  /** Writes what changed (at most 1 store write) and returns the `Set-Cookie` value to send, or `null`. */
-  commit(session: Session<D>): Promise<string | null>;
-  /** Writes what changed and returns the response with `Set-Cookie` (and `Cache-Control: no-store`) added. */
-  commit(session: Session<D>, response: Response): Promise<Response>;
-  /** Like `commit(session)`, but answers synchronously when nothing has to be written or signed. */
-  commitFast(session: Session<D>): MaybePromise<string | null>;
-  /** Adds a `Set-Cookie` value to a response (copying it when its headers are immutable), with `Cache-Control: no-store`. */
-  applyCookie(response: Response, setCookie: string | null): Response;
-  /** Signs the session's ID ahead of time, so that `commit` needs no await for it (Node writes headers synchronously). */
-  prepare(session: Session<D>): Promise<string>;
-  /**
-   * The sessions of a user (bound with `session.setUser(id)`), with metadata and without raw IDs.
-   * Costs 1 read of the user's index + 1 read per indexed session; dead entries are pruned.
-   */
-  listUserSessions(userId: string, current?: Session<D>): Promise<UserSessionInfo[]>;
-  /**
-   * Ends every session of a user (password change, account disabled), optionally except `except`.
-   * Returns how many index entries were removed. Costs 1 read + 1 delete per session + 1 index write.
-   */
-  revokeUser(userId: string, options?: { except?: Session<D> }): Promise<number>;
-  /** Turns `(request, session, ...rest) => Response` into a plain fetch handler, for `Deno.serve`, `Bun.serve` and Workers. */
-  wrap<A extends unknown[] = []>(handler: SessionHandler<D, A>, options?: WrapOptions<A>): (request: Request, ...rest: A) => Promise<Response>;
-}
-
-/** Options of `wrap`. */
-export interface WrapOptions<A extends unknown[]> {
-  /** Where non-blocking work goes, from the handler's extra arguments (e.g. Workers' `ctx`). */
-  waitUntil?: (...rest: A) => ((promise: Promise<unknown>) => void) | undefined;
-  /** The response for a session error (store down, broken record). Default: a plain 503/500 without details. */
-  onError?: (error: UnsessionError, request: Request) => Response | Promise<Response>;
-}
+import type { LoadOptions, MaybePromise, RecordMeta, RequestLike, SessionData, SessionRecord, Sessions, SessionStore, StoredCookie } from "./types.ts";
+import { createApplyCookie, wrapHandler } from "./wrap.ts";
 
 const SAFE_ID = /^[A-Za-z0-9_-]{16,256}$/;
 const TOMBSTONE_MAX = 10_000;
-
-const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> =>
-  value !== null && typeof value === "object" && typeof (value as Promise<T>).then === "function";
-
-const then = <T, R>(value: MaybePromise<T>, fn: (value: T) => MaybePromise<R>): MaybePromise<R> =>
-  isPromise(value) ? value.then(fn) : fn(value);
-
-/** The plain error response of the core: no stack, driver message, key or ID (checklist 27). */
-export function errorResponse(error: unknown): Response {
-  const status = error instanceof UnsessionError ? error.status : 500;
-  return new Response(status === 503 ? "Service Unavailable" : "Internal Server Error", {
-    status,
-    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
-  });
-}
 
 /**
  * Creates the session manager: the one place where every session semantic lives.
@@ -125,63 +46,10 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     return base;
   };
 
-  const emit = (type: SessionEvent["type"], id?: string, extra: Partial<SessionEvent> = {}): void => {
-    const onEvent = o.onEvent;
-    if (!onEvent) return;
-    const time = Date.now();
-    const deliver = (sid?: string, previousSid?: string) => {
-      try {
-        onEvent({ type, time, ...extra, ...(sid ? { sid } : {}), ...(previousSid ? { previousSid } : {}) });
-      } catch {
-        // A failing hook must not fail the request.
-      }
-    };
-    const prev = extra.previousSid;
-    void Promise.all([id ? hashId(id) : undefined, prev ? hashId(prev) : undefined]).then(([a, b]) => deliver(a, b));
-  };
 
-  const storeCall = <T>(kind: "read" | "write", fn: () => MaybePromise<T>): MaybePromise<T> => {
-    const fail = (error: unknown): never => {
-      if (error instanceof UnsessionError) throw error;
-      const e = new UnsessionError(kind === "read" ? "ERR_STORE_READ" : "ERR_STORE_WRITE", `the session store failed to ${kind}`, { cause: error });
-      emit("store_error", undefined, { error: e });
-      throw e;
-    };
-    let result: MaybePromise<T>;
-    try {
-      result = fn();
-    } catch (error) {
-      return fail(error);
-    }
-    if (!isPromise(result)) return result;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const e = new UnsessionError("ERR_STORE_TIMEOUT", `the session store did not answer within ${o.storeTimeout} ms`);
-        emit("store_error", undefined, { error: e });
-        reject(e);
-      }, o.storeTimeout);
-    });
-    return Promise.race([result.then(undefined, fail), timeout]).finally(() => clearTimeout(timer));
-  };
+  const emit = createEmitter(o.onEvent);
 
-  // With hashIds, records live under SHA-256(id): a leaked store holds no usable session ID (checklist 22).
-  const keyCache = new Map<string, string>();
-  const keyOf = (id: string): MaybePromise<string> => {
-    if (!o.hashIds) return prefix + id;
-    const hit = keyCache.get(id);
-    if (hit !== undefined) return hit;
-    return subtle.digest("SHA-256", new TextEncoder().encode(id)).then((digest) => {
-      const key = prefix + toBase64(new Uint8Array(digest), true);
-      if (keyCache.size >= TOMBSTONE_MAX) keyCache.delete(keyCache.keys().next().value as string);
-      keyCache.set(id, key);
-      return key;
-    });
-  };
-  const readKey = (key: string) => storeCall("read", () => rawStore.get(key));
-  const read = (id: string) => then(keyOf(id), readKey);
-  const write = (id: string, record: string, ttl: number) => then(keyOf(id), (key) => storeCall("write", () => rawStore.set(key, record, ttl)));
-  const remove = (id: string) => then(keyOf(id), (key) => storeCall("write", () => rawStore.delete(key)));
+  const { storeCall, keyOf, readKey, read, write, remove, readWithLegacy } = createStoreIO(o, rawStore, emit);
   const users = createUserIndex({
     indexKey: (userId) => `${o.userPrefix}${encodeURIComponent(userId)}`,
     keyOf,
@@ -191,13 +59,6 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     deadlineOf: (meta) => (o.absoluteTimeout === undefined ? meta.i : Math.min(meta.i, meta.c + o.absoluteTimeout * 1000)),
     hash: hashId,
   });
-  /** Reads a record; with `hashIds: "migrate"`, falls back to the raw-ID key and reports that it did. */
-  const readWithLegacy = (id: string): MaybePromise<[unknown, boolean]> =>
-    then(read(id), (raw) => {
-      if ((raw !== null && raw !== undefined) || o.hashIds !== "migrate") return [raw, false] as [unknown, boolean];
-      return then(readKey(prefix + id), (legacy) => [legacy, legacy !== null && legacy !== undefined] as [unknown, boolean]);
-    });
-
   // Last touch per ID in this process: parallel requests that all see a touch due write it once (checklist 36).
   const touchedAt = new Map<string, number>();
   const claimTouch = (id: string, now: number, after: number): boolean => {
@@ -314,12 +175,12 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     const values = readCookieValues(req.cookie, o.name);
     if (values.length === 0) return session;
     // Several cookies of one name (an old Path or Domain): the first that verifies and names a live session wins.
-    const attempt = (from: number): MaybePromise<Session<D>> => then(firstValid(values, from), (found) => {
+    const attempt = (from: number): MaybePromise<Session<D>> => chain(firstValid(values, from), (found) => {
       if (!found) return session;
       const [id, value, index] = found;
       const next = (): MaybePromise<Session<D>> => (index + 1 < values.length ? attempt(index + 1) : session);
       if (tombstones.has(id)) return next();
-      return then(readWithLegacy(id), ([raw, legacy]) => then(follow(id, raw, 0), (found) => {
+      return chain(readWithLegacy(id), ([raw, legacy]) => chain(follow(id, raw, 0), (found) => {
         if (!found) {
           emit("unknown_id", id);
           return next();
@@ -366,7 +227,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     const next = record.__unsession?.n;
     if (next === undefined) return [id, record];
     if (depth > 0 || typeof next !== "string" || !SAFE_ID.test(next) || record.__unsession!.i <= Date.now()) return null;
-    return then(read(next), (nextRaw) => follow(next, nextRaw, depth + 1));
+    return chain(read(next), (nextRaw) => follow(next, nextRaw, depth + 1));
   };
 
   /** ID renewal (OWASP "renewal timeout"): a new ID now; the old one points at it for `renewGrace` seconds. */
@@ -388,7 +249,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   const firstValid = (values: string[], index: number): MaybePromise<[string, string, number] | null> => {
     if (index >= values.length) return null;
     const value = values[index]!;
-    return then(signer.unsign(value), (id) => {
+    return chain(signer.unsign(value), (id) => {
       if (id !== null && SAFE_ID.test(id)) return [id, value, index] as [string, string, number];
       emit("invalid_signature");
       return firstValid(values, index + 1);
@@ -457,7 +318,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     const now = Date.now();
     const id = ensureId(s);
     const [json, ttl, body] = recordJson(s, now, dataJson);
-    return then(then(write(id, json, ttl), () => afterWrite(s, now)), () => {
+    return chain(chain(write(id, json, ttl), () => afterWrite(s, now)), () => {
       if (!s.stored) {
         // A first write of an ID that is neither regenerated nor renewed (those report their own event).
         if (!s.sendCookie) emit("created", id);
@@ -477,7 +338,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     // A record still under its raw ID (hashIds "migrate") is moved by a full write: the hashed key has nothing to merge with.
     if (!base || s.legacyKey !== undefined) return writeFull(s);
     const id = s.id;
-    return then(read(id), (raw) => {
+    return chain(read(id), (raw) => {
       const now = Date.now();
       const current = fresh(s.secure, false, undefined);
       if (raw === null || raw === undefined || tombstones.has(id) || !adopt(current, parseRecord(raw), now)) {
@@ -496,7 +357,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
         }
       }
       for (const key of Object.keys(stored)) if (!own(base, key) && !own(data, key)) data[key] = stored[key];
-      return then(writeFull(s), () => void bases.set(s, baseOf(data)));
+      return chain(writeFull(s), () => void bases.set(s, baseOf(data)));
     });
   };
 
@@ -530,7 +391,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   /** Extends the idle deadline of the record as it is now in the store, never writing this request's stale copy (checklist 34). */
   const touchRecord = (s: SessionState): MaybePromise<void> => {
     const id = s.id;
-    return then(read(id), (raw) => {
+    return chain(read(id), (raw) => {
       if (raw === null || raw === undefined || tombstones.has(id)) return;
       const now = Date.now();
       const record = parseRecord(raw);
@@ -549,7 +410,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     const now = Date.now();
     // A Secure cookie is never sent over http (checklist 7): the request is left without one.
     if (o.cookie.secure === true && !s.secure) return null;
-    return then(sign(s), (value) => serializeCookie(o.name, value, attributes(s, now)));
+    return chain(sign(s), (value) => serializeCookie(o.name, value, attributes(s, now)));
   };
 
   const commitFast = (session: Session<D>): MaybePromise<string | null> => {
@@ -576,11 +437,11 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
         work = touch;
       }
     }
-    return then(work, () => {
+    return chain(work, () => {
       if (!s.stored) return null;
       const hasExpiry = s.maxAge !== undefined || s.expires !== undefined;
       const send = s.sendCookie || o.rolling || (modified && hasExpiry) || (s.touchForced && hasExpiry);
-      if (!send) return s.signing && !s.signed ? then(s.signing, () => (s.sendCookie ? cookieFor(s) : null)) : null;
+      if (!send) return s.signing && !s.signed ? chain(s.signing, () => (s.sendCookie ? cookieFor(s) : null)) : null;
       return cookieFor(s);
     });
   };
@@ -661,26 +522,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     },
   };
 
-  const clearPrefix = `${o.name}=;`;
-  const applyCookie = (response: Response, setCookie: string | null): Response => {
-    if (setCookie === null) return response;
-    // OWASP session cheat sheet: optionally ask the browser to drop what it kept for the site on logout.
-    const clearSite = o.clearSiteData !== undefined && setCookie.startsWith(clearPrefix) ? o.clearSiteData : undefined;
-    const add = (headers: Headers): void => {
-      headers.append("set-cookie", setCookie);
-      headers.set("cache-control", "no-store");
-      if (clearSite !== undefined) headers.set("clear-site-data", clearSite);
-    };
-    try {
-      add(response.headers);
-      return response;
-    } catch {
-      // Immutable headers (Response.redirect, fetch results): copy the response.
-      const copy = new Response(response.body, response);
-      add(copy.headers);
-      return copy;
-    }
-  };
+  const applyCookie = createApplyCookie(o);
 
   async function commit(session: Session<D>): Promise<string | null>;
   async function commit(session: Session<D>, response: Response): Promise<Response>;
@@ -705,47 +547,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       emit("revoked", undefined, {});
       return count;
     },
-    wrap(handler, wrapOptions) {
-      const onError = wrapOptions?.onError ?? ((error: UnsessionError) => errorResponse(error));
-      return async (request, ...rest) => {
-        let session: Session<D>;
-        try {
-          session = await loadFast(request, { waitUntil: wrapOptions?.waitUntil?.(...rest) });
-        } catch (error) {
-          if (!(error instanceof UnsessionError)) throw error;
-          return onError(error, request);
-        }
-        let response: Response;
-        try {
-          response = await handler(request, session, ...rest);
-        } catch (error) {
-          // A failed logout still clears the cookie (checklist 26); other changes of a failed handler are not committed.
-          if (error instanceof UnsessionError) {
-            const out = await onError(error, request);
-            return session.destroyed ? applyCookie(out, await commitFast(session)) : out;
-          }
-          throw error;
-        }
-        try {
-          return applyCookie(response, await commitFast(session));
-        } catch (error) {
-          if (!(error instanceof UnsessionError)) throw error;
-          return onError(error, request);
-        }
-      };
-    },
+    wrap: (handler, wrapOptions) => wrapHandler({ loadFast, commitFast, applyCookie }, handler, wrapOptions),
   };
 }
 
-const hashCache = new Map<string, string>();
-/** Hex SHA-256 prefix of an ID, for logs and events: never the ID itself. */
-export async function hashId(id: string): Promise<string> {
-  const hit = hashCache.get(id);
-  if (hit) return hit;
-  const digest = new Uint8Array(await subtle.digest("SHA-256", new TextEncoder().encode(id)));
-  let hex = "";
-  for (let i = 0; i < 8; i++) hex += digest[i]!.toString(16).padStart(2, "0");
-  if (hashCache.size > 1000) hashCache.clear();
-  hashCache.set(id, hex);
-  return hex;
-}

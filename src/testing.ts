@@ -19,7 +19,8 @@
  * @module
  */
 import type { Storage } from "unstorage";
-import { createSessions, type Sessions } from "./manager.ts";
+import { createSessions } from "./manager.ts";
+import type { Sessions } from "./types.ts";
 import type { SessionOptions } from "./options.ts";
 import type { Session } from "./session.ts";
 import type { MaybePromise, SessionStore } from "./types.ts";

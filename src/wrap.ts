@@ -1,0 +1,85 @@
+/**
+ * From a session-aware handler to a plain fetch handler, and the response side of a commit.
+ * @module
+ */
+import { UnsessionError } from "./errors.ts";
+import type { ResolvedOptions } from "./options.ts";
+import type { Session } from "./session.ts";
+import type { LoadOptions, MaybePromise, RequestLike, SessionData, SessionHandler, WrapOptions } from "./types.ts";
+
+/** The plain error response of the core: no stack, driver message, key or ID (checklist 27). */
+export function errorResponse(error: unknown): Response {
+  const status = error instanceof UnsessionError ? error.status : 500;
+  return new Response(status === 503 ? "Service Unavailable" : "Internal Server Error", {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  });
+}
+
+/** @internal Adds `Set-Cookie` (and `Cache-Control: no-store`, optionally `Clear-Site-Data`) to a response. */
+export function createApplyCookie(o: ResolvedOptions): (response: Response, setCookie: string | null) => Response {
+  const clearPrefix = `${o.name}=;`;
+  return (response: Response, setCookie: string | null): Response => {
+    if (setCookie === null) return response;
+    // OWASP session cheat sheet: optionally ask the browser to drop what it kept for the site on logout.
+    const clearSite = o.clearSiteData !== undefined && setCookie.startsWith(clearPrefix) ? o.clearSiteData : undefined;
+    const add = (headers: Headers): void => {
+      headers.append("set-cookie", setCookie);
+      headers.set("cache-control", "no-store");
+      if (clearSite !== undefined) headers.set("clear-site-data", clearSite);
+    };
+    try {
+      add(response.headers);
+      return response;
+    } catch {
+      // Immutable headers (Response.redirect, fetch results): copy the response.
+      const copy = new Response(response.body, response);
+      add(copy.headers);
+      return copy;
+    }
+  };
+
+}
+
+/** @internal What `wrapHandler` needs from the manager. */
+export interface WrapDeps<D extends SessionData> {
+  loadFast(input: Request | RequestLike, options?: LoadOptions): MaybePromise<Session<D>>;
+  commitFast(session: Session<D>): MaybePromise<string | null>;
+  applyCookie(response: Response, setCookie: string | null): Response;
+}
+
+/** @internal The implementation of `sessions.wrap`. */
+export function wrapHandler<D extends SessionData, A extends unknown[]>(
+  deps: WrapDeps<D>,
+  handler: SessionHandler<D, A>,
+  wrapOptions?: WrapOptions<A>,
+): (request: Request, ...rest: A) => Promise<Response> {
+  const { loadFast, commitFast, applyCookie } = deps;
+  const onError = wrapOptions?.onError ?? ((error: UnsessionError) => errorResponse(error));
+  return async (request, ...rest) => {
+    let session: Session<D>;
+    try {
+      session = await loadFast(request, { waitUntil: wrapOptions?.waitUntil?.(...rest) });
+    } catch (error) {
+      if (!(error instanceof UnsessionError)) throw error;
+      return onError(error, request);
+    }
+    let response: Response;
+    try {
+      response = await handler(request, session, ...rest);
+    } catch (error) {
+      // A failed logout still clears the cookie (checklist 26); other changes of a failed handler are not committed.
+      if (error instanceof UnsessionError) {
+        const out = await onError(error, request);
+        return session.destroyed ? applyCookie(out, await commitFast(session)) : out;
+      }
+      throw error;
+    }
+    try {
+      return applyCookie(response, await commitFast(session));
+    } catch (error) {
+      if (!(error instanceof UnsessionError)) throw error;
+      return onError(error, request);
+    }
+  };
+}
