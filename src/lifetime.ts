@@ -1,0 +1,107 @@
+/**
+ * A session's lifetime and its stored form: deadlines (idle, absolute), cookie attributes capped by them,
+ * and the record in express-session's layout with unsession's bookkeeping.
+ * @module
+ */
+import type { CookieAttributes } from "./cookie.ts";
+import { UnsessionError } from "./errors.ts";
+import { DEFAULT_IDLE_TIMEOUT, type ResolvedOptions } from "./options.ts";
+import { stringify } from "./record.ts";
+import type { SessionState } from "./session.ts";
+import type { RecordMeta, SessionRecord, StoredCookie } from "./types.ts";
+
+/** @internal */
+export interface Lifetime {
+  idleOf(s: SessionState): number;
+  touchAfterOf(s: SessionState): number;
+  deadlineOf(s: SessionState): number;
+  adopt(s: SessionState, record: SessionRecord, now: number): boolean;
+  attributes(s: SessionState, now: number): CookieAttributes;
+  recordJson(s: SessionState, now: number, dataJson?: string): [string, number, string];
+}
+
+/** @internal */
+export function createLifetime(o: ResolvedOptions): Lifetime {
+  const idleOf = (s: SessionState): number => o.idleTimeout ?? s.maxAge ?? DEFAULT_IDLE_TIMEOUT;
+  const touchAfterOf = (s: SessionState): number => o.touchAfter ?? Math.min(60, idleOf(s) / 10);
+  /** The earliest server-side deadline, ms. */
+  const deadlineOf = (s: SessionState): number =>
+    o.absoluteTimeout === undefined ? s.meta.i : Math.min(s.meta.i, s.meta.c + o.absoluteTimeout * 1000);
+
+  /** Fills a state from a stored record; `false` when the record is expired. */
+  const adopt = (s: SessionState, record: SessionRecord, now: number): boolean => {
+    const { cookie, __unsession: meta, ...data } = record;
+    const cookieExpires = typeof cookie.expires === "string" ? Date.parse(cookie.expires) : Number.NaN;
+    s.maxAge = typeof cookie.originalMaxAge === "number" && cookie.originalMaxAge >= 0 ? Math.round(cookie.originalMaxAge / 1000) : o.cookie.expires ? undefined : cookie.originalMaxAge === null ? undefined : o.cookie.maxAge;
+    // A record written by express-session has no metadata: its cookie expiry is its idle deadline, and the absolute timeout starts now.
+    let idle = meta?.i ?? (Number.isFinite(cookieExpires) ? cookieExpires : now + idleOf(s) * 1000);
+    if (meta && Number.isFinite(cookieExpires) && cookieExpires > idle) idle = cookieExpires;
+    s.meta = { c: meta?.c ?? now, i: idle, ...(meta?.u !== undefined ? { u: meta.u } : {}), ...(typeof meta?.r === "number" ? { r: meta.r } : {}) };
+    s.flashIn = meta?.f && typeof meta.f === "object" ? { ...meta.f } : undefined;
+    s.data = data;
+    s.snapshot = undefined;
+    s.dirty = false;
+    s.stored = true;
+    return deadlineOf(s) > now;
+  };
+
+  const attributes = (s: SessionState, now: number): CookieAttributes => {
+    const c = o.cookie;
+    const attrs: CookieAttributes = {
+      path: c.path,
+      domain: c.domain,
+      httpOnly: c.httpOnly,
+      secure: c.secure === "auto" ? s.secure : c.secure,
+      sameSite: c.sameSite,
+      partitioned: c.partitioned,
+      priority: c.priority,
+    };
+    if (s.maxAge !== undefined || s.expires !== undefined) {
+      // The cookie never outlives the server-side deadline (checklist 11).
+      const wanted = s.expires ? s.expires.getTime() : now + s.maxAge! * 1000;
+      const until = Math.min(wanted, deadlineOf(s));
+      attrs.maxAge = Math.max(0, Math.floor((until - now) / 1000));
+      attrs.expires = new Date(now + attrs.maxAge * 1000);
+    }
+    return attrs;
+  };
+
+  const storedCookie = (s: SessionState, attrs: CookieAttributes): StoredCookie => {
+    const cookie: StoredCookie = {
+      originalMaxAge: s.maxAge === undefined ? (s.expires ? s.expires.getTime() - Date.now() : null) : s.maxAge * 1000,
+      expires: attrs.expires ? attrs.expires.toISOString() : null,
+      secure: attrs.secure,
+      httpOnly: attrs.httpOnly,
+      path: attrs.path,
+    };
+    if (attrs.domain !== undefined) cookie.domain = attrs.domain;
+    if (attrs.sameSite !== undefined) cookie.sameSite = attrs.sameSite;
+    if (attrs.partitioned) cookie.partitioned = true;
+    if (attrs.priority) cookie.priority = attrs.priority;
+    return cookie;
+  };
+
+  /** Builds the record JSON: `{"cookie":…,<data>,"__unsession":…}` (express-session's layout plus our metadata). */
+  const recordJson = (s: SessionState, now: number, dataJson?: string): [string, number, string] => {
+    const data = s.data as Record<string, unknown>;
+    if (Object.prototype.hasOwnProperty.call(data, "cookie") || Object.prototype.hasOwnProperty.call(data, "__unsession")) {
+      throw new UnsessionError("ERR_SERIALIZE", 'session data may not use the reserved keys "cookie" and "__unsession"');
+    }
+    s.meta.i = now + idleOf(s) * 1000;
+    const flash = { ...s.flashIn, ...s.flashOut };
+    const meta: RecordMeta = { c: s.meta.c, i: s.meta.i };
+    if (s.meta.u !== undefined) meta.u = s.meta.u;
+    // The last renewal time must persist, or every request after renewAfter would renew again.
+    if (s.meta.r !== undefined) meta.r = s.meta.r;
+    if (Object.keys(flash).length > 0) meta.f = flash;
+    const attrs = attributes(s, now);
+    const body = dataJson ?? stringify(data);
+    const json = `{"cookie":${JSON.stringify(storedCookie(s, attrs))},${body.length > 2 ? body.slice(1, -1) + "," : ""}"__unsession":${stringify(meta)}}`;
+    const ttl = Math.max(1, Math.ceil((deadlineOf(s) - now) / 1000));
+    return [json, ttl, body];
+  };
+
+  /** `dataJson`: the JSON of `s.data` when the caller has just computed it (commit's change check). */
+
+  return { idleOf, touchAfterOf, deadlineOf, adopt, attributes, recordJson };
+}
