@@ -210,14 +210,19 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     return chain(read(next), (nextRaw) => follow(next, nextRaw, depth + 1));
   };
 
-  /** ID renewal (OWASP "renewal timeout"): a new ID now; the old one points at it for `renewGrace` seconds. */
-  const renew = (s: SessionState, now: number): void => {
-    s.renewedFrom = s.id;
+  /** Gives the session a fresh ID whose record does not exist yet; the cookie must carry it. The caller deals with the old ID. */
+  const moveToNewId = (s: SessionState): void => {
     s.id = newId();
     s.signed = undefined;
     s.signing = undefined;
     s.stored = false;
     s.sendCookie = true;
+  };
+
+  /** ID renewal (OWASP "renewal timeout"): a new ID now; the old one points at it for `renewGrace` seconds. */
+  const renew = (s: SessionState, now: number): void => {
+    s.renewedFrom = s.id;
+    moveToNewId(s);
     s.dirty = true;
     s.meta.r = now;
     s.boundUser = s.meta.u;
@@ -383,12 +388,8 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       } else {
         void session.data; // take a snapshot so the kept data counts as set
       }
-      s.id = newId();
-      s.signed = undefined;
-      s.signing = undefined;
-      s.stored = false;
+      moveToNewId(s);
       s.dirty = keepData;
-      s.sendCookie = true;
       const now = Date.now();
       const user = keepData ? s.meta.u : undefined;
       s.meta = user === undefined ? { c: now, i: now } : { c: now, i: now, u: user };
