@@ -434,10 +434,20 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
 
   function start(mgr: Sessions, config: Config, core: CoreSession, req: any, res: any, next: (err?: unknown) => void): void {
     const run = <T>(fn: () => T): T => within(req, fn);
+    let cookie: Cookie | undefined;
     const binding: Binding = {
       core,
       req,
-      cookie: boundCookie(core, config.attrs),
+      // Built on first use: most requests never look at req.session.cookie.
+      get cookie() {
+        if (cookie === undefined) {
+          cookie = boundCookie(core, config.attrs);
+          // express-session gives the cookie the request's own security when secure is "auto".
+          if (config.attrs.secure === "auto") cookie.secure = isSecure(req);
+          if (config.autoSameSite) cookie.sameSite = isSecure(req) ? "none" : "lax";
+        }
+        return cookie;
+      },
       run,
       ensureId: () => core.id || run(() => (void mgr.prepare(core), core.id)),
       setId: (id) => {
@@ -458,9 +468,6 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       get: () => binding.ensureId(),
       set: (id: string) => binding.setId(id),
     });
-    // express-session gives the cookie the request's own security when secure is "auto".
-    if (config.attrs.secure === "auto") binding.cookie.secure = isSecure(req);
-    if (config.autoSameSite) binding.cookie.sameSite = isSecure(req) ? "none" : "lax";
     let session = wrap(binding);
 
     let headDone = false;
