@@ -5,7 +5,7 @@
 import { readCookieValues, serializeClearCookie, serializeCookie } from "./cookie.ts";
 import { UnsessionError } from "./errors.ts";
 import { resolveOptions, type SessionOptions } from "./options.ts";
-import { parseRecord, stringify } from "./record.ts";
+import { isEmptyObject, parseRecord, stringify } from "./record.ts";
 import { Session, stateOf, type SessionContext, type SessionState } from "./session.ts";
 import { createSigner, randomId } from "./signer.ts";
 import { createEmitter, hashId } from "./events.ts";
@@ -348,7 +348,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     // A Secure-only cookie is never sent over http (checklist 7): no record for an ID that no client will hold.
     if (o.cookie.secure === true && !s.secure && !s.stored) return null;
     // The data's JSON, computed once: it answers "changed?" and becomes the record's body.
-    const dataJson = s.snapshot !== undefined ? stringify(s.data) : undefined;
+    const dataJson = s.snapshot === undefined ? undefined : s.snapshot === "{}" && isEmptyObject(s.data) ? "{}" : stringify(s.data);
     const modified = s.dirty || (dataJson !== undefined && dataJson !== s.snapshot);
     const now = Date.now();
     let work: MaybePromise<void> = undefined;

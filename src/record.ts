@@ -93,3 +93,9 @@ export function stringify(value: unknown): string {
     throw new UnsessionError("ERR_SERIALIZE", `session data cannot be serialised to JSON: ${(error as Error).message}`, { cause: error });
   }
 }
+
+/** True for an object with no own enumerable keys (a new session's data): its JSON is `{}` without serialising. */
+export function isEmptyObject(value: object): boolean {
+  for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key)) return false;
+  return true;
+}

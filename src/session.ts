@@ -3,7 +3,7 @@
  * @module
  */
 import { UnsessionError } from "./errors.ts";
-import { stringify } from "./record.ts";
+import { isEmptyObject, stringify } from "./record.ts";
 import type { RecordMeta, SessionData } from "./types.ts";
 
 /** @internal The manager's side of a session. */
@@ -132,7 +132,7 @@ export class Session<D extends SessionData = SessionData> {
   /** The session's data. Mutate it freely; replacing it is a change too. */
   get data(): D {
     const s = this.#state;
-    if (s.snapshot === undefined) s.snapshot = stringify(s.data);
+    if (s.snapshot === undefined) s.snapshot = isEmptyObject(s.data) ? "{}" : stringify(s.data);
     return s.data as D;
   }
 
