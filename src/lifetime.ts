@@ -15,6 +15,10 @@ export interface Lifetime {
   idleOf(s: SessionState): number;
   touchAfterOf(s: SessionState): number;
   deadlineOf(s: SessionState): number;
+  /** The same deadline from a record's metadata alone (creation and idle deadline, ms). */
+  deadlineOfMeta(meta: { c: number; i: number }): number;
+  /** Seconds until the earliest deadline (at least 1): the TTL handed to the store. */
+  ttlOf(s: SessionState, now: number): number;
   adopt(s: SessionState, record: SessionRecord, now: number): boolean;
   attributes(s: SessionState, now: number): CookieAttributes;
   recordJson(s: SessionState, now: number, dataJson?: string): [string, number, string];
@@ -25,8 +29,10 @@ export function createLifetime(o: ResolvedOptions): Lifetime {
   const idleOf = (s: SessionState): number => o.idleTimeout ?? s.maxAge ?? DEFAULT_IDLE_TIMEOUT;
   const touchAfterOf = (s: SessionState): number => o.touchAfter ?? Math.min(60, idleOf(s) / 10);
   /** The earliest server-side deadline, ms. */
-  const deadlineOf = (s: SessionState): number =>
-    o.absoluteTimeout === undefined ? s.meta.i : Math.min(s.meta.i, s.meta.c + o.absoluteTimeout * 1000);
+  const deadlineOfMeta = (meta: { c: number; i: number }): number =>
+    o.absoluteTimeout === undefined ? meta.i : Math.min(meta.i, meta.c + o.absoluteTimeout * 1000);
+  const deadlineOf = (s: SessionState): number => deadlineOfMeta(s.meta);
+  const ttlOf = (s: SessionState, now: number): number => Math.max(1, Math.ceil((deadlineOf(s) - now) / 1000));
 
   /** Fills a state from a stored record; `false` when the record is expired. */
   const adopt = (s: SessionState, record: SessionRecord, now: number): boolean => {
@@ -97,11 +103,11 @@ export function createLifetime(o: ResolvedOptions): Lifetime {
     const attrs = attributes(s, now);
     const body = dataJson ?? stringify(data);
     const json = `{"cookie":${JSON.stringify(storedCookie(s, attrs))},${body.length > 2 ? body.slice(1, -1) + "," : ""}"__unsession":${stringify(meta)}}`;
-    const ttl = Math.max(1, Math.ceil((deadlineOf(s) - now) / 1000));
+    const ttl = ttlOf(s, now);
     return [json, ttl, body];
   };
 
   /** `dataJson`: the JSON of `s.data` when the caller has just computed it (commit's change check). */
 
-  return { idleOf, touchAfterOf, deadlineOf, adopt, attributes, recordJson };
+  return { idleOf, touchAfterOf, deadlineOf, deadlineOfMeta, ttlOf, adopt, attributes, recordJson };
 }

@@ -7,6 +7,7 @@ import { UnsessionError } from "./errors.ts";
 import { resolveOptions, type SessionOptions } from "./options.ts";
 import { isEmptyObject, parseRecord, stringify } from "./record.ts";
 import { Session, stateOf, type SessionContext, type SessionState } from "./session.ts";
+import { BoundedMap } from "./bounded.ts";
 import { createSigner, randomId } from "./signer.ts";
 import { createEmitter, hashId } from "./events.ts";
 import { chain, isPromise } from "./maybe.ts";
@@ -38,7 +39,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   const rawStore: SessionStore = options.store ?? (options.storage ? storageStore(options.storage) : memoryStore());
   const prefix = o.prefix;
   // IDs destroyed or regenerated away by this process: a slower request still running on one must not write it back.
-  const tombstones = new Map<string, number>();
+  const tombstones = new BoundedMap<string, number>(TOMBSTONE_MAX);
   // commitMode "merge": JSON of each top-level key as loaded, the base that tells what this request changed.
   const bases = new WeakMap<SessionState, Record<string, string | undefined>>();
   const baseOf = (data: SessionData): Record<string, string | undefined> => {
@@ -51,30 +52,26 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   const emit = createEmitter(o.onEvent);
 
   const { storeCall, keyOf, readKey, read, write, remove, readWithLegacy } = createStoreIO(o, rawStore, emit);
+  const { idleOf, touchAfterOf, deadlineOf, deadlineOfMeta, ttlOf, adopt, attributes, recordJson } = createLifetime(o);
   const users = createUserIndex({
     indexKey: (userId) => `${o.userPrefix}${encodeURIComponent(userId)}`,
     keyOf,
     readKey,
     writeKey: (key, json, ttl) => storeCall("write", () => rawStore.set(key, json, ttl)),
     removeKey: (key) => storeCall("write", () => rawStore.delete(key)),
-    deadlineOf: (meta) => (o.absoluteTimeout === undefined ? meta.i : Math.min(meta.i, meta.c + o.absoluteTimeout * 1000)),
+    deadlineOf: deadlineOfMeta,
     hash: hashId,
   });
   // Last touch per ID in this process: parallel requests that all see a touch due write it once (checklist 36).
-  const touchedAt = new Map<string, number>();
+  const touchedAt = new BoundedMap<string, number>(TOMBSTONE_MAX);
   const claimTouch = (id: string, now: number, after: number): boolean => {
     const last = touchedAt.get(id);
     if (last !== undefined && now - last < after * 1000) return false;
-    touchedAt.delete(id);
-    if (touchedAt.size >= TOMBSTONE_MAX) touchedAt.delete(touchedAt.keys().next().value as string);
     touchedAt.set(id, now);
     return true;
   };
 
-  const bury = (id: string): void => {
-    if (tombstones.size >= TOMBSTONE_MAX) tombstones.delete(tombstones.keys().next().value as string);
-    tombstones.set(id, Date.now());
-  };
+  const bury = (id: string): void => tombstones.set(id, Date.now());
 
   const newId = (): string => {
     const id = o.genid ? o.genid() : randomId();
@@ -84,8 +81,6 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     }
     return id;
   };
-
-  const { idleOf, touchAfterOf, deadlineOf, adopt, attributes, recordJson } = createLifetime(o);
 
   const isSecure = (input: RequestLike): boolean =>
     input.secure === true || (o.proxy && typeof input.forwardedProto === "string" && input.forwardedProto.split(",")[0]!.trim().toLowerCase() === "https");
@@ -329,8 +324,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       const attrs = attributes(s, now);
       record.cookie = { ...record.cookie, expires: attrs.expires ? attrs.expires.toISOString() : null };
       record.__unsession = meta;
-      const ttl = Math.max(1, Math.ceil((deadlineOf(s) - now) / 1000));
-      return write(id, stringify(record), ttl);
+      return write(id, stringify(record), ttlOf(s, now));
     });
   };
 

@@ -4,6 +4,7 @@
  * @module
  */
 import { getRandomValues, subtle } from "uncrypto";
+import { BoundedMap } from "./bounded.ts";
 
 const encoder = new TextEncoder();
 const VERIFIED_CACHE_MAX = 10_000;
@@ -27,21 +28,12 @@ export function createSigner(secrets: readonly string[]): Signer {
         subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
       ),
     ));
-  // Values that verified before map to their ID, so a returning cookie costs no HMAC.
-  // Only successes are cached: a forged value can never enter this map.
-  const verified = new Map<string, string>();
-  const primary = new Set<string>();
-  const signCache = new Map<string, string>();
+  // Values that verified before map to their ID (and whether the first secret verified them), so a returning
+  // cookie costs no HMAC. Only successes are cached: a forged value can never enter this map.
+  const verified = new BoundedMap<string, { id: string; primary: boolean }>(VERIFIED_CACHE_MAX);
+  const signCache = new BoundedMap<string, string>(VERIFIED_CACHE_MAX);
 
-  const remember = (value: string, id: string, first: boolean): void => {
-    if (verified.size >= VERIFIED_CACHE_MAX) {
-      const oldest = verified.keys().next().value as string;
-      verified.delete(oldest);
-      primary.delete(oldest);
-    }
-    verified.set(value, id);
-    if (first) primary.add(value);
-  };
+  const remember = (value: string, id: string, first: boolean): void => verified.set(value, { id, primary: first });
 
   async function sign(id: string): Promise<string> {
     const cached = signCache.get(id);
@@ -49,7 +41,6 @@ export function createSigner(secrets: readonly string[]): Signer {
     const [key] = await getKeys();
     const mac = new Uint8Array(await subtle.sign("HMAC", key!, encoder.encode(id)));
     const value = `s:${id}.${toBase64(mac)}`;
-    if (signCache.size >= VERIFIED_CACHE_MAX) signCache.delete(signCache.keys().next().value as string);
     signCache.set(id, value);
     remember(value, id, true);
     return value;
@@ -77,9 +68,9 @@ export function createSigner(secrets: readonly string[]): Signer {
     sign,
     unsign(value) {
       const hit = verified.get(value);
-      return hit === undefined ? verify(value) : hit;
+      return hit === undefined ? verify(value) : hit.id;
     },
-    isPrimary: (value) => primary.has(value),
+    isPrimary: (value) => verified.get(value)?.primary === true,
   };
 }
 

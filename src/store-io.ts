@@ -4,6 +4,7 @@
  * @module
  */
 import { subtle } from "uncrypto";
+import { BoundedMap } from "./bounded.ts";
 import { UnsessionError } from "./errors.ts";
 import type { Emit } from "./events.ts";
 import { chain, isPromise } from "./maybe.ts";
@@ -53,14 +54,13 @@ export function createStoreIO(o: ResolvedOptions, rawStore: SessionStore, emit: 
   };
 
   // With hashIds, records live under SHA-256(id): a leaked store holds no usable session ID (checklist 22).
-  const keyCache = new Map<string, string>();
+  const keyCache = new BoundedMap<string, string>(KEY_CACHE_MAX);
   const keyOf = (id: string): MaybePromise<string> => {
     if (!o.hashIds) return prefix + id;
     const hit = keyCache.get(id);
     if (hit !== undefined) return hit;
     return subtle.digest("SHA-256", new TextEncoder().encode(id)).then((digest) => {
       const key = prefix + toBase64(new Uint8Array(digest), true);
-      if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
       keyCache.set(id, key);
       return key;
     });
