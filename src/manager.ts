@@ -52,7 +52,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   const emit = createEmitter(o.onEvent);
 
   const { storeCall, keyOf, readKey, read, write, remove, readWithLegacy } = createStoreIO(o, rawStore, emit);
-  const { idleOf, touchAfterOf, deadlineOf, deadlineOfMeta, ttlOf, adopt, attributes, recordJson } = createLifetime(o);
+  const { idleOf, touchAfterOf, deadlineOfMeta, ttlOf, adopt, attributes, recordJson } = createLifetime(o);
   const users = createUserIndex({
     indexKey: (userId) => `${o.userPrefix}${encodeURIComponent(userId)}`,
     keyOf,
