@@ -84,7 +84,7 @@ export class Cookie {
     return this.#clock.expires ?? null;
   }
   set expires(date: Date | null | false | undefined) {
-    this.#clock.expires = date ? new Date(date) : undefined;
+    this.#clock.expires = date ? (date instanceof Date ? date : new Date(date)) : undefined;
     this.originalMaxAge = this.maxAge;
   }
 
@@ -220,6 +220,17 @@ export function restoreCookie(stored: Record<string, unknown>): Cookie {
 /** `Store` typed as a class, for `extends`. */
 const StoreBase: new () => ExpressStore = Store as unknown as new () => ExpressStore;
 
+/** When a record expires: its cookie's `expires` (express-session's MemoryStore rule, ms precision), else after `ttl` seconds. */
+const expiryOf = (record: string, ttl: number): number => {
+  // The record starts with its cookie ({"cookie":{"originalMaxAge":…,"expires":"…"), so a short scan finds it.
+  const at = record.indexOf('"expires":"');
+  if (at !== -1 && at < 80) {
+    const time = Date.parse(record.slice(at + 11, record.indexOf('"', at + 11)));
+    if (Number.isFinite(time)) return time;
+  }
+  return Date.now() + ttl * 1000;
+};
+
 interface MemoryEntry {
   json: string;
   expires: number;
@@ -274,18 +285,38 @@ export class MemoryStore extends StoreBase {
     }
   }
 
-  /** @internal The same records as a synchronous core `SessionStore` (the adapter's fast path: loads need no await). */
+  /**
+   * @internal The same records as a core `SessionStore`: synchronous while this instance keeps MemoryStore's own
+   * methods; a method replaced on the instance (to count calls or inject errors, as tests do) is called instead.
+   */
   coreStore(): SessionStore {
+    const proto = MemoryStore.prototype;
+    const bridge = fromExpressStore(this);
+    const sessions = this.#sessions;
+    // As express-session's MemoryStore: the stored data stays (never this request's copy, checklist 34), the cookie moves on.
+    const touchNow = (sid: string, record: string, ttl: number): void => {
+      const current = this.#read(sid);
+      if (current === undefined) return;
+      const next = JSON.parse(record);
+      this.#write(sid, JSON.stringify({ ...current, cookie: next.cookie, __unsession: current.__unsession && next.__unsession ? { ...current.__unsession, i: next.__unsession.i } : current.__unsession }), expiryOf(record, ttl));
+    };
+    const self = this;
     return {
       get: (sid) => {
-        const entry = this.#sessions.get(sid);
+        if (this.get !== proto.get) return bridge.get(sid);
+        const entry = sessions.get(sid);
         if (!entry) return null;
         if (entry.expires > Date.now()) return entry.json;
-        this.#sessions.delete(sid);
+        sessions.delete(sid);
         return null;
       },
-      set: (sid, record, ttl) => this.#write(sid, record, Date.now() + ttl * 1000),
-      delete: (sid) => void this.#sessions.delete(sid),
+      set: (sid, record, ttl) => (this.set !== proto.set ? bridge.set(sid, record, ttl) : this.#write(sid, record, expiryOf(record, ttl))),
+      delete: (sid) => (this.destroy !== proto.destroy ? bridge.delete(sid) : void sessions.delete(sid)),
+      // express-session touches on every unchanged request: a store without touch (removed on purpose) is rewritten instead.
+      get touch() {
+        if (typeof self.touch !== "function") return undefined;
+        return self.touch === proto.touch ? touchNow : bridge.touch;
+      },
     };
   }
 
@@ -298,7 +329,10 @@ export class MemoryStore extends StoreBase {
   /** Extends a session's expiry from its cookie. */
   override touch(sid: string, session: any, callback?: Callback): void {
     const current = this.#read(sid);
-    if (current) this.set(sid, { ...current, cookie: session.cookie });
+    if (current) {
+      const expires = session?.cookie?.expires;
+      this.#write(sid, JSON.stringify({ ...current, cookie: session.cookie }), expires ? new Date(expires).getTime() : Date.now() + 86_400_000);
+    }
     if (callback) setImmediate(callback);
   }
 
@@ -351,6 +385,13 @@ const call = <T>(fn: (callback: Callback<T>) => unknown): Promise<T> =>
  * The core's TTL argument is not passed on: these stores derive it from the cookie, and the core checks deadlines itself.
  */
 export function fromExpressStore(store: ExpressStore): SessionStore {
+  const inflate = (record: string): Record<string, unknown> => {
+    const sess = JSON.parse(record) as Record<string, unknown>;
+    sess.cookie = restoreCookie(sess.cookie as Record<string, unknown>);
+    return sess;
+  };
+  const touch = (sid: string, record: string): Promise<void> => call<void>((cb) => store.touch!(sid, inflate(record), cb));
+  // Every method is looked up on the store at call time: a method replaced after start-up is the one called.
   return {
     get: (sid) =>
       call<any>((cb) => store.get(sid, cb)).then(
@@ -361,12 +402,11 @@ export function fromExpressStore(store: ExpressStore): SessionStore {
           throw error;
         },
       ),
-    set: (sid, record) => {
-      const sess = JSON.parse(record) as Record<string, unknown>;
-      sess.cookie = restoreCookie(sess.cookie as Record<string, unknown>);
-      return call<void>((cb) => store.set(sid, sess, cb));
-    },
+    set: (sid, record) => call<void>((cb) => store.set(sid, inflate(record), cb)),
     delete: (sid) => call<void>((cb) => store.destroy(sid, cb)),
+    get touch() {
+      return typeof store.touch === "function" ? touch : undefined;
+    },
   };
 }
 

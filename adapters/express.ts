@@ -15,10 +15,10 @@
  * ```
  * @module
  */
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Storage } from "unstorage";
-import { createSessions, storageStore, type MaybePromise, type SameSite, type SessionOptions, type Session as CoreSession, type SessionStore, type Sessions } from "../src/index.ts";
+import { createSessions, storageStore, type MaybePromise, type SameSite, type Secret, type SessionOptions, type Session as CoreSession, type SessionStore, type Sessions } from "../src/index.ts";
 import {
   Cookie,
   fromExpressStore,
@@ -41,8 +41,8 @@ export type CoreExtras = Pick<SessionOptions, "idleTimeout" | "absoluteTimeout" 
 
 /** express-session's options (times in milliseconds), plus a few of the core's (times in seconds). */
 export interface ExpressSessionOptions extends CoreExtras {
-  /** Secret(s) of at least 32 characters; an array rotates (the first signs, all verify). */
-  secret?: string | string[];
+  /** Secret(s); an array rotates (the first signs, all verify). Shorter than 32 characters works, with a warning. */
+  secret?: Secret | Secret[];
   /** Cookie name. @default "connect.sid" */
   name?: string;
   /** Deprecated alias of `name` (express-session reads it too). */
@@ -81,11 +81,16 @@ interface Binding {
   run<T>(fn: () => T): T;
 }
 
+/** The error express-session would pass to `next`: a store's own error as the store gave it, not our wrapper. */
+const expressError = (err: unknown): unknown => {
+  const e = err as { code?: string; cause?: unknown } | undefined;
+  return (e?.code === "ERR_STORE_READ" || e?.code === "ERR_STORE_WRITE") && e.cause !== undefined ? e.cause : err;
+};
 const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> => typeof (value as Promise<T> | null)?.then === "function";
 const warn = (message: string): void => void process.emitWarning(message, { type: "DeprecationWarning", code: "EXPRESS_SESSION" });
 // Without a callback an error has nowhere to go but the core's onEvent hook (store_error): never an unhandled rejection.
 const done = (fn: Callback | undefined, err?: unknown): void => {
-  if (fn) fn(err ?? undefined);
+  if (fn) fn(err === undefined || err === null ? undefined : expressError(err));
 };
 
 /**
@@ -197,7 +202,30 @@ export class Session {
   resetMaxAge(): this {
     return this.touch();
   }
+
+  /** The data as stored: every own enumerable property but `cookie` (stored apart, as express-session does). */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(this)) if (key !== "cookie") out[key] = this[key];
+    return out;
+  }
 }
+// Like express-session's, only data (and the own `cookie`) is enumerable: the methods are not.
+for (const key of Object.getOwnPropertyNames(Session.prototype)) {
+  if (key !== "constructor") Object.defineProperty(Session.prototype, key, { enumerable: false });
+}
+
+/** `req.session.cookie` as an own enumerable property, as express-session has it (`Object.keys(req.session)`). */
+const cookieProperty: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get(this: Session) {
+    return Object.getOwnPropertyDescriptor(Session.prototype, "cookie")!.get!.call(this);
+  },
+  set(this: Session, value: Cookie | CookieOptions) {
+    Object.getOwnPropertyDescriptor(Session.prototype, "cookie")!.set!.call(this, value);
+  },
+};
 
 storeHooks.createSession = (req, sess) => new Session(req, sess);
 storeHooks.isBound = (value) => typeof value === "object" && value !== null && BOUND in value;
@@ -210,9 +238,23 @@ function wrap(b: Binding): Session {
     for (const key in data) if (key in Session.prototype) delete data[key];
     Object.setPrototypeOf(data, Session.prototype);
     Object.defineProperty(data, BOUND, { value: b, configurable: true });
+    Object.defineProperty(data, "cookie", cookieProperty);
   }
   b.req.session = data;
   return data as Session;
+}
+
+const ATTRIBUTES = ["path", "domain", "httpOnly", "secure", "sameSite", "priority", "partitioned"] as const;
+/** Attributes the app changed on `req.session.cookie` (`httpOnly = false`, …) become the core session's own. */
+function overrideAttributes(core: CoreSession, cookie: Cookie, config: { attrs: CookieOptions }): void {
+  let changed: Record<string, unknown> | undefined;
+  for (const key of ATTRIBUTES) {
+    const value = cookie[key];
+    if (value === config.attrs[key]) continue;
+    changed ??= {};
+    changed[key] = key === "sameSite" || key === "priority" ? (typeof value === "string" ? value.toLowerCase() : value) : value;
+  }
+  if (changed !== undefined) core.cookie.override(changed);
 }
 
 /** Binds a Cookie's lifetime to the core session's cookie (seconds there, milliseconds here). */
@@ -232,6 +274,21 @@ function boundCookie(core: CoreSession, attrs: CookieOptions): Cookie {
   const maxAge = core.cookie.maxAge;
   return new Cookie({ ...attrs, originalMaxAge: maxAge === undefined ? null : maxAge * 1000 }, clock);
 }
+
+/**
+ * The session cookie as cookie-parser left it, when the header no longer has it (express-session reads these too):
+ * `req.signedCookies[name]` is an ID cookie-parser verified, signed again here for the core; `req.cookies[name]` is
+ * still signed.
+ */
+const fromCookieParser = (req: any, name: string, secret: Secret): string | undefined => {
+  const signedId = req.signedCookies?.[name];
+  if (typeof signedId === "string" && signedId !== "") {
+    const mac = createHmac("sha256", secret).update(signedId).digest("base64").replace(/=+$/, "");
+    return `${name}=${encodeURIComponent(`s:${signedId}.${mac}`)}`;
+  }
+  const raw = req.cookies?.[name];
+  return typeof raw === "string" && raw.startsWith("s:") ? `${name}=${encodeURIComponent(raw)}` : undefined;
+};
 
 const pathOf = (req: any): string => {
   const url: string = req.originalUrl ?? req.url ?? "/";
@@ -301,6 +358,8 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     autoSameSite: boolean;
     /** Managers by secret (one entry unless the secret comes from req.secret). */
     managers: Map<string, Managers>;
+    /** `cookie.expires` was an invalid Date: express-session reports it when it sets the cookie, not at start-up. */
+    invalidExpires: boolean;
   }
   const configure = (c: CookieOptions): Config => {
     const autoSameSite = String(c.sameSite).toLowerCase() === "auto";
@@ -313,12 +372,13 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       partitioned: c.partitioned,
       priority: c.priority?.toLowerCase() as "low" | undefined,
       maxAge: typeof c.maxAge === "number" ? c.maxAge / 1000 : undefined,
-      expires: c.expires || undefined,
+      expires: c.expires instanceof Date && Number.isNaN(c.expires.getTime()) ? undefined : c.expires || undefined,
     };
     const attrs: CookieOptions = { ...c, path: core.path, httpOnly: core.httpOnly, secure: core.secure };
     delete attrs.maxAge;
     delete attrs.expires;
-    return { path: core.path, attrs, core, autoSameSite, managers: new Map() };
+    const invalidExpires = c.expires instanceof Date && Number.isNaN(c.expires.getTime());
+    return { path: core.path, attrs, core, autoSameSite, managers: new Map(), invalidExpires };
   };
   const fixedConfig = typeof cookieOption === "function" ? undefined : configure(cookieOption);
   // cookie as a function of the request (express-session 1.19): one configuration per distinct result.
@@ -345,22 +405,24 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     plain: Sessions;
     secure?: Sessions;
   }
-  const make = (secrets: string | string[], config: Config): Managers => {
+  const make = (secrets: Secret | Secret[], config: Config): Managers => {
     const { core, autoSameSite } = config;
     const plain = build(secrets, core);
     if (!autoSameSite) return { plain };
     // SameSite=None needs Secure (RFC 6265bis): under "auto" the secure manager always sets it on https.
     return { plain, secure: build(secrets, { ...core, sameSite: "none", secure: core.secure === false ? "auto" : core.secure }) };
   };
-  const managersOf = (secrets: string | string[], config: Config): Managers => {
+  const managersOf = (secrets: Secret | Secret[], config: Config): Managers => {
     const key = typeof secrets === "string" ? secrets : JSON.stringify(secrets);
     let managers = config.managers.get(key);
     if (!managers) config.managers.set(key, (managers = make(secrets, config)));
     return managers;
   };
-  const build = (secrets: string | string[], cookieOptions: Config["core"]): Sessions =>
+  const build = (secrets: Secret | Secret[], cookieOptions: Config["core"]): Sessions =>
     createSessions({
       secret: secrets,
+      // express-session accepts any secret: a short one works here, with the core's one warning on how to move on.
+      compat: "express-session",
       store: coreStore,
       prefix,
       name,
@@ -423,17 +485,23 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     const forwarded = req.headers["x-forwarded-proto"];
     let loaded: MaybePromise<CoreSession>;
     try {
-      const input = { cookie: req.headers.cookie, secure, forwardedProto: typeof forwarded === "string" ? forwarded : null, path };
+      let header: string | undefined = req.headers.cookie;
+      if ((req.signedCookies || req.cookies) && !header?.includes(name + "=")) {
+        const secrets = secret || req.secret;
+        header = fromCookieParser(req, name, Array.isArray(secrets) ? secrets[0] : secrets) ?? header;
+      }
+      const input = { cookie: header, secure, forwardedProto: typeof forwarded === "string" ? forwarded : null, path };
       loaded = within(req, () => mgr.loadFast(input));
     } catch (error) {
       return next(error);
     }
-    if (isPromise(loaded)) loaded.then((core) => start(mgr, config, core, req, res, next), next);
+    if (isPromise(loaded)) loaded.then((core) => start(mgr, config, core, req, res, next), (err) => next(expressError(err)));
     else start(mgr, config, loaded, req, res, next);
   };
 
   function start(mgr: Sessions, config: Config, core: CoreSession, req: any, res: any, next: (err?: unknown) => void): void {
     const run = <T>(fn: () => T): T => within(req, fn);
+    let bogus: { value: unknown } | undefined;
     let cookie: Cookie | undefined;
     const binding: Binding = {
       core,
@@ -451,6 +519,12 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       run,
       ensureId: () => core.id || run(() => (void mgr.prepare(core), core.id)),
       setId: (id) => {
+        if (typeof id !== "string") {
+          // express-session saves nothing and sends no cookie when req.sessionID is not a string.
+          bogus = { value: id };
+          return;
+        }
+        bogus = undefined;
         if (id === core.id) return;
         // Assigning req.sessionID moves the session, its data kept, to that ID (the old record is removed;
         // a failure to remove it is reported through onEvent, not to the request).
@@ -465,7 +539,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     Object.defineProperty(req, "sessionID", {
       configurable: true,
       enumerable: true,
-      get: () => binding.ensureId(),
+      get: () => (bogus ? bogus.value : binding.ensureId()),
       set: (id: string) => binding.setId(id),
     });
     let session = wrap(binding);
@@ -478,6 +552,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
+      err = expressError(err);
       // express-session still sends the response when a save fails, then reports the error: after res.end,
       // never while a streamed response is still being written.
       if (ended) setImmediate(next, err);
@@ -486,6 +561,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
 
     /** Applies what happened to req.session (deleted, replaced) and commits: at most one store write. */
     const commit = (withCookie: boolean): MaybePromise<void> => {
+      if (bogus) return;
       const now = req.session;
       if (now !== session && !core.destroyed) {
         if (now === null || now === undefined || typeof now !== "object") {
@@ -494,7 +570,8 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
         }
         if (now[BOUND] === binding) session = now;
         else {
-          core.data = { ...now };
+          const { cookie: _cookie, ...data } = now;
+          core.data = data;
           session = wrap(binding);
         }
       }
@@ -502,6 +579,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     };
     /** Commits (at most one store write) and adds Set-Cookie while headers can still take it. */
     const persist = (withCookie: boolean): MaybePromise<void> => {
+      if (cookie !== undefined) overrideAttributes(core, cookie, config);
       let result: MaybePromise<string | null>;
       try {
         result = run(() => mgr.commitFast(core));
@@ -510,6 +588,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       }
       const apply = (setCookie: string | null): void => {
         if (!withCookie || setCookie === null || res.headersSent) return;
+        if (config.invalidExpires) return fail(new TypeError("option expires is invalid"));
         if (typeof res.appendHeader === "function") res.appendHeader("Set-Cookie", setCookie);
         else {
           const prev = res.getHeader("Set-Cookie");

@@ -65,17 +65,21 @@ export function readCookieValues(header: string | null | undefined, name: string
 
 /** A `Set-Cookie` value for the session cookie. */
 export function serializeCookie(name: string, value: string, attributes: CookieAttributes): string {
-  return serialize(name, value, {
+  // cookie-es refuses Partitioned without Secure; express-session sends it (browsers then drop the cookie), and
+  // only the express-session compatibility mode lets such options through.
+  const bare = attributes.partitioned === true && !attributes.secure;
+  const header = serialize(name, value, {
     path: attributes.path,
     domain: attributes.domain,
     httpOnly: attributes.httpOnly,
     secure: attributes.secure,
     sameSite: attributes.sameSite,
-    partitioned: attributes.partitioned,
+    partitioned: bare ? false : attributes.partitioned,
     priority: attributes.priority,
     maxAge: attributes.maxAge,
     expires: attributes.expires,
   });
+  return bare ? header + "; Partitioned" : header;
 }
 
 /** A `Set-Cookie` that removes the session cookie: same name, Path and Domain, expired. */

@@ -16,7 +16,7 @@ export type { SessionCookie } from "./session.ts";
 export { UnsessionError, isStoreUnavailable, isUnsessionError } from "./errors.ts";
 export type { UnsessionErrorCode } from "./errors.ts";
 export { DEFAULT_IDLE_TIMEOUT, MIN_SECRET_LENGTH } from "./options.ts";
-export type { ResolvedOptions, SessionOptions } from "./options.ts";
+export type { ResolvedOptions, Secret, SessionOptions } from "./options.ts";
 export { memoryStore } from "./stores/memory.ts";
 export type { MemoryStore, MemoryStoreOptions } from "./stores/memory.ts";
 export { storageStore } from "./stores/unstorage.ts";

@@ -52,7 +52,7 @@ export function createLifetime(o: ResolvedOptions): Lifetime {
   };
 
   const attributes = (s: SessionState, now: number): CookieAttributes => {
-    const c = o.cookie;
+    const c = s.attrs === undefined ? o.cookie : { ...o.cookie, ...s.attrs };
     const attrs: CookieAttributes = {
       path: c.path,
       domain: c.domain,
@@ -62,12 +62,15 @@ export function createLifetime(o: ResolvedOptions): Lifetime {
       partitioned: c.partitioned,
       priority: c.priority,
     };
+    // Browsers drop SameSite=None without Secure (RFC 6265bis §4.1.2.7): on http the cookie goes out as Lax.
+    if (attrs.sameSite === "none" && !attrs.secure) attrs.sameSite = "lax";
     if (s.maxAge !== undefined || s.expires !== undefined) {
       // The cookie never outlives the server-side deadline (checklist 11).
       const wanted = s.expires ? s.expires.getTime() : now + s.maxAge! * 1000;
       const until = Math.min(wanted, deadlineOf(s));
       attrs.maxAge = Math.max(0, Math.floor((until - now) / 1000));
-      attrs.expires = new Date(now + attrs.maxAge * 1000);
+      // An expiry set explicitly is sent as it is, past dates included (express-session's cookie.expires = new Date(0)).
+      attrs.expires = s.expires && until === wanted ? s.expires : new Date(now + attrs.maxAge * 1000);
     }
     return attrs;
   };
@@ -90,7 +93,9 @@ export function createLifetime(o: ResolvedOptions): Lifetime {
   /** Builds the record JSON: `{"cookie":…,<data>,"__unsession":…}` (express-session's layout plus our metadata). */
   const recordJson = (s: SessionState, now: number, dataJson?: string): [string, number, string] => {
     const data = s.data as Record<string, unknown>;
-    if (Object.prototype.hasOwnProperty.call(data, "cookie") || Object.prototype.hasOwnProperty.call(data, "__unsession")) {
+    // An accessor named "cookie" is an adapter's view of the cookie (express-session's req.session.cookie), not data.
+    const cookieKey = Object.getOwnPropertyDescriptor(data, "cookie");
+    if ((cookieKey !== undefined && cookieKey.get === undefined) || Object.prototype.hasOwnProperty.call(data, "__unsession")) {
       throw new UnsessionError("ERR_SERIALIZE", 'session data may not use the reserved keys "cookie" and "__unsession"');
     }
     s.meta.i = now + idleOf(s) * 1000;

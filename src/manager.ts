@@ -19,7 +19,8 @@ import type { LoadOptions, MaybePromise, RecordMeta, RequestLike, SessionData, S
 import { createApplyCookie, wrapHandler } from "./wrap.ts";
 import { createLifetime } from "./lifetime.ts";
 
-const SAFE_ID = /^[A-Za-z0-9_-]{16,256}$/;
+/** A session ID: any non-empty string up to 512 characters (express-session's genid may return anything; keys are encoded by stores that need it). */
+const isId = (id: unknown): id is string => typeof id === "string" && id.length > 0 && id.length <= 512;
 const TOMBSTONE_MAX = 10_000;
 
 /**
@@ -44,7 +45,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   const bases = new WeakMap<SessionState, Record<string, string | undefined>>();
   const baseOf = (data: SessionData): Record<string, string | undefined> => {
     const base: Record<string, string | undefined> = {};
-    for (const key of Object.keys(data)) base[key] = stringify(data[key]);
+    for (const key of Object.keys(data)) if (key !== "cookie") base[key] = stringify(data[key]);
     return base;
   };
 
@@ -75,10 +76,8 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
 
   const newId = (): string => {
     const id = o.genid ? o.genid() : randomId();
-    // unstorage rewrites ':', '/', '\' and cuts at '?': only IDs that stay themselves as keys are allowed (checklist 32).
-    if (typeof id !== "string" || !SAFE_ID.test(id)) {
-      throw new UnsessionError("ERR_OPTIONS", "genid must return 16–256 characters of [A-Za-z0-9_-]");
-    }
+    // Keys that a store would alter (unstorage rewrites ':', '/', '\\' and cuts at '?') are encoded by that store (checklist 32).
+    if (!isId(id)) throw new UnsessionError("ERR_OPTIONS", `genid must return a non-empty string of at most 512 characters (got ${typeof id})`);
     return id;
   };
 
@@ -122,6 +121,9 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       legacyKey: undefined,
       boundUser: undefined,
       waitUntil,
+      hadCookie: false,
+      saved: false,
+      attrs: undefined,
     };
   };
 
@@ -149,6 +151,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     if (detached) return session;
     const values = readCookieValues(req.cookie, o.name);
     if (values.length === 0) return session;
+    s.hadCookie = true;
     // Several cookies of one name (an old Path or Domain): the first that verifies and names a live session wins.
     const attempt = (from: number): MaybePromise<Session<D>> => chain(firstValid(values, from), (found) => {
       if (!found) return session;
@@ -170,6 +173,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
           return next();
         }
         Object.assign(s, tmp);
+        s.hadCookie = true;
         s.id = currentId;
         if (o.commitMode === "merge") bases.set(s, baseOf(s.data));
         if (currentId !== id) {
@@ -201,7 +205,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     const record = parseRecord(raw);
     const next = record.__unsession?.n;
     if (next === undefined) return [id, record];
-    if (depth > 0 || typeof next !== "string" || !SAFE_ID.test(next) || record.__unsession!.i <= Date.now()) return null;
+    if (depth > 0 || !isId(next) || record.__unsession!.i <= Date.now()) return null;
     return chain(read(next), (nextRaw) => follow(next, nextRaw, depth + 1));
   };
 
@@ -230,7 +234,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     if (index >= values.length) return null;
     const value = values[index]!;
     return chain(signer.unsign(value), (id) => {
-      if (id !== null && SAFE_ID.test(id)) return [id, value, index] as [string, string, number];
+      if (id !== null && isId(id)) return [id, value, index] as [string, string, number];
       emit("invalid_signature");
       return firstValid(values, index + 1);
     });
@@ -248,6 +252,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
         s.sendCookie = true;
       }
       s.stored = true;
+      s.saved = true;
       // Flash values set in this request stay pending (written again by a later write, readable only from the next request).
       // The data as written, not as it is now: a change made while the write was in flight still counts.
       s.snapshot = s.snapshot === undefined ? undefined : body;
@@ -328,19 +333,30 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     });
   };
 
+  /** Hands the store's own `touch` this request's record with its idle deadline moved forward. */
+  const storeTouch = (s: SessionState, dataJson?: string): MaybePromise<void> => {
+    if (tombstones.has(s.id)) return;
+    const now = Date.now();
+    const [json, ttl] = recordJson(s, now, dataJson);
+    return chain(keyOf(s.id), (key) => storeCall("write", () => rawStore.touch!(key, json, ttl)));
+  };
+
   const cookieFor = (s: SessionState): MaybePromise<string | null> => {
     const now = Date.now();
     // A Secure cookie is never sent over http (checklist 7): the request is left without one.
-    if (o.cookie.secure === true && !s.secure) return null;
-    return chain(sign(s), (value) => serializeCookie(o.name, value, attributes(s, now)));
+    const attrs = attributes(s, now);
+    if (attrs.secure && !s.secure && (s.attrs?.secure ?? o.cookie.secure) === true) return null;
+    return chain(sign(s), (value) => serializeCookie(o.name, value, attrs));
   };
 
   const commitFast = (session: Session<D>): MaybePromise<string | null> => {
     const s = stateOf(session);
     if (s.detached || s.discarded) return null;
-    if (s.destroyed) return serializeClearCookie(o.name, attributes(s, Date.now()));
+    // A session that came without a cookie has none to clear (express-session sends nothing either).
+    if (s.destroyed) return s.hadCookie ? serializeClearCookie(o.name, attributes(s, Date.now())) : null;
     // A Secure-only cookie is never sent over http (checklist 7): no record for an ID that no client will hold.
-    if (o.cookie.secure === true && !s.secure && !s.stored) return null;
+    const secureOnly = (s.attrs?.secure ?? o.cookie.secure) === true && !s.secure;
+    if (secureOnly && !s.stored) return null;
     // The data's JSON, computed once: it answers "changed?" and becomes the record's body.
     const dataJson = s.snapshot === undefined ? undefined : s.snapshot === "{}" && isEmptyObject(s.data) ? "{}" : stringify(s.data);
     const modified = s.dirty || (dataJson !== undefined && dataJson !== s.snapshot);
@@ -348,9 +364,12 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     let work: MaybePromise<void> = undefined;
     if (!s.stored) {
       // A new session whose cookie can never be sent (Secure over http) would be an orphan record: not written.
-      if ((modified || o.saveUninitialized) && !(o.cookie.secure === true && !s.secure)) work = writeFull(s, dataJson);
-    } else if (modified || o.resave) {
+      if ((modified || o.saveUninitialized) && !secureOnly) work = writeFull(s, dataJson);
+    } else if (modified || (o.resave && !s.saved)) {
       if (!tombstones.has(s.id)) work = o.commitMode === "merge" ? writeMerged(s) : writeFull(s, dataJson);
+    } else if (rawStore.touch !== undefined && o.touchAfter === undefined) {
+      // The store extends expiries itself (an express-session store): touched on every unchanged request, as express-session does.
+      work = storeTouch(s, dataJson);
     } else if (s.touchForced || (s.meta.i - now < (idleOf(s) - touchAfterOf(s)) * 1000 && claimTouch(s.id, now, touchAfterOf(s)))) {
       const touch = touchRecord(s);
       if (s.waitUntil && isPromise(touch)) {

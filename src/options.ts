@@ -8,8 +8,19 @@ import type { CookieOptions, SessionEvent, SessionStore } from "./types.ts";
 
 /** Options of `createSessions`. Times are in seconds unless named otherwise. */
 export interface SessionOptions {
-  /** Secret(s) of at least 32 characters. An array rotates: the first signs, all verify. */
-  secret: string | readonly string[];
+  /**
+   * Secret(s). An array rotates: the first signs, all verify. The signing (first) secret must have at least 32
+   * characters (OWASP ASVS 5 11.2.3); older secrets later in the list may be shorter — an express-session app's
+   * `"keyboard cat"` — so that its users stay signed in (a warning is printed once). Bytes (`Uint8Array`, a Node
+   * `Buffer`) are used as raw HMAC keys, as express-session does.
+   */
+  secret: Secret | readonly Secret[];
+  /**
+   * `"express-session"`: accept what express-session accepts where our defaults are stricter — a signing secret
+   * shorter than 32 characters (warned once per process) and `Partitioned` without `Secure`. The Express adapter
+   * sets it; new apps leave it unset. SameSite=None still requires Secure (RFC 6265bis §4.1.2.7).
+   */
+  compat?: "express-session";
   /** Any unstorage `Storage`. Default: the embedded bounded memory store. */
   storage?: Storage;
   /** A `SessionStore` (takes precedence over `storage`), e.g. `memoryStore({ max })`. */
@@ -50,7 +61,10 @@ export interface SessionOptions {
   renewGrace?: number;
   /** Milliseconds after which a store call fails with `ERR_STORE_TIMEOUT`. @default 5000 */
   storeTimeout?: number;
-  /** Custom ID generator. IDs must be 16–256 characters of `[A-Za-z0-9_-]`. Default: 32 random bytes, base64url. */
+  /**
+   * Custom ID generator: any non-empty string of at most 512 characters (stores whose keys cannot hold every
+   * character get an encoded key). Default: 32 random bytes, base64url (256 bits).
+   */
   genid?: () => string;
   /**
    * Store records under a SHA-256 hash of the ID instead of the ID, so that a leaked store holds no usable
@@ -76,10 +90,13 @@ export interface SessionOptions {
   clearSiteData?: boolean | string;
 }
 
+/** A secret: a string (UTF-8 encoded) or raw key bytes. */
+export type Secret = string | Uint8Array;
+
 /** Options after defaults and validation. */
 export interface ResolvedOptions {
   /** Secrets, the signing one first. */
-  secrets: readonly string[];
+  secrets: readonly Secret[];
   /** Key prefix of session records. */
   prefix: string;
   /** Key prefix of the per-user session index. */
@@ -127,6 +144,18 @@ export const MIN_SECRET_LENGTH = 32;
 /** Default idle timeout when the cookie has no maxAge: one day, as connect-redis' default TTL. */
 export const DEFAULT_IDLE_TIMEOUT = 86_400;
 
+let warnedShortSecret = false;
+/** One warning per process: a short secret is accepted for compatibility, and this says how to move on. */
+const warnShortSecret = (length: number): void => {
+  if (warnedShortSecret) return;
+  warnedShortSecret = true;
+  console.warn(
+    `[unsession] a session secret of ${length} characters is weak: whoever guesses it can forge signatures. ` +
+      "Add a strong one first, without signing anyone out: secret: [newSecret, oldSecret] — the first signs, every one " +
+      "verifies, and cookies signed with the old one are re-signed as they come back. Make one with: openssl rand -base64 32",
+  );
+};
+
 const fail = (message: string): never => {
   throw new UnsessionError("ERR_OPTIONS", message);
 };
@@ -142,16 +171,22 @@ const positive = (name: string, value: number | undefined, allowZero = false): n
 /** Validates options and applies defaults; throws `ERR_OPTIONS` with a message that says what to fix. */
 export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (!options || typeof options !== "object") fail("options are required: createSessions({ secret })");
-  const secrets = typeof options.secret === "string" ? [options.secret] : options.secret;
+  const secrets = typeof options.secret === "string" || options.secret instanceof Uint8Array ? [options.secret] : options.secret;
   if (!Array.isArray(secrets) || secrets.length === 0) {
     fail("secret is required: a string of at least 32 characters, or an array of them (the first signs)");
   }
-  for (const secret of secrets) {
-    if (typeof secret !== "string" || secret.length < MIN_SECRET_LENGTH) {
-      fail(`secret must be at least ${MIN_SECRET_LENGTH} characters (got ${typeof secret === "string" ? secret.length : typeof secret})`);
+  secrets.forEach((secret: unknown, index: number) => {
+    const length = typeof secret === "string" || secret instanceof Uint8Array ? secret.length : -1;
+    if (length <= 0) fail(`secret must be a non-empty string (got ${secret === "" ? "an empty string" : typeof secret}${secrets.length > 1 ? ` at index ${index}` : ""})`);
+    if (length >= MIN_SECRET_LENGTH) return;
+    if (index === 0 && options.compat !== "express-session") {
+      fail(
+        `secret must be at least ${MIN_SECRET_LENGTH} characters (got ${length}). Make one with: openssl rand -base64 32. ` +
+          "Moving from express-session? Keep its secret after the new one: secret: [newSecret, oldSecret]",
+      );
     }
-  }
-  const name = options.name ?? "sid";
+    warnShortSecret(length);
+  });  const name = options.name ?? "sid";
   if (typeof name !== "string" || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) fail(`name must be a valid cookie name (got ${JSON.stringify(name)})`);
 
   const c = options.cookie ?? {};
@@ -171,7 +206,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (![true, false, "auto"].includes(cookie.secure as never)) fail(`cookie.secure must be true, false or "auto" (got ${String(cookie.secure)})`);
   // RFC 6265bis §4.1.2.7: SameSite=None requires Secure.
   if (sameSite === "none" && cookie.secure === false) fail('cookie.sameSite "none" requires cookie.secure true or "auto"');
-  if (cookie.partitioned && cookie.secure === false) fail("cookie.partitioned requires cookie.secure true or \"auto\"");
+  if (cookie.partitioned && cookie.secure === false && options.compat !== "express-session") fail("cookie.partitioned requires cookie.secure true or \"auto\"");
   // RFC 6265bis §4.1.3: cookie name prefixes.
   if (name.startsWith("__Secure-") && cookie.secure !== true) fail("a __Secure- cookie name requires cookie.secure: true");
   if (name.startsWith("__Host-") && (cookie.secure !== true || cookie.path !== "/" || cookie.domain !== undefined)) {
@@ -183,6 +218,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   const storeTimeout = options.storeTimeout ?? 5000;
   if (typeof storeTimeout !== "number" || !(storeTimeout > 0)) fail(`storeTimeout must be a positive number of milliseconds (got ${String(storeTimeout)})`);
   if (options.genid !== undefined && typeof options.genid !== "function") fail("genid must be a function returning a string");
+  if (options.compat !== undefined && options.compat !== "express-session") fail(`compat must be "express-session" or unset (got ${String(options.compat)})`);
   if (options.onEvent !== undefined && typeof options.onEvent !== "function") fail("onEvent must be a function");
   if (![undefined, true, false, "migrate"].includes(options.hashIds as never)) fail(`hashIds must be true, false or "migrate" (got ${String(options.hashIds)})`);
   const commitMode = options.commitMode ?? "overwrite";

@@ -37,7 +37,7 @@ export function parseRecord(raw: unknown): SessionRecord {
   const record = value as SessionRecord;
   const cookie = record.cookie as unknown;
   if (cookie === null || typeof cookie !== "object" || Array.isArray(cookie)) {
-    throw new UnsessionError("ERR_STORE_DATA", "a stored session record has no cookie object");
+    throw new UnsessionError("ERR_STORE_DATA", "Cannot read properties of a stored session record: it has no cookie object");
   }
   const meta = record.__unsession as unknown;
   if (meta !== undefined && (meta === null || typeof meta !== "object" || typeof (meta as { c?: unknown }).c !== "number")) {

@@ -4,7 +4,7 @@
  */
 import { UnsessionError } from "./errors.ts";
 import { isEmptyObject, stringify } from "./record.ts";
-import type { RecordMeta, SessionData } from "./types.ts";
+import type { RecordMeta, SameSite, SessionData } from "./types.ts";
 
 /** @internal The manager's side of a session. */
 export interface SessionContext {
@@ -48,6 +48,30 @@ export interface SessionState {
   /** The user this session was bound to in this request (to add to the user's index at commit). */
   boundUser: string | undefined;
   waitUntil: ((promise: Promise<unknown>) => void) | undefined;
+  /** The request carried a cookie of this name: a destroy has a cookie to clear. */
+  hadCookie: boolean;
+  /** Written in this request (by `save()` or a commit): `resave` does not write it again unless it changed since. */
+  saved: boolean;
+  /** Cookie attributes changed for this session (`session.cookie.override`), over the configured ones. */
+  attrs: CookieOverrides | undefined;
+}
+
+/** Cookie attributes one session may change for itself (express-session's `req.session.cookie.httpOnly = false`, …). */
+export interface CookieOverrides {
+  /** `Path` attribute. */
+  path?: string;
+  /** `Domain` attribute. */
+  domain?: string;
+  /** `HttpOnly` attribute. */
+  httpOnly?: boolean;
+  /** `Secure` attribute (`"auto"`: from the request). */
+  secure?: boolean | "auto";
+  /** `SameSite` attribute. */
+  sameSite?: SameSite | boolean;
+  /** `Partitioned` attribute. */
+  partitioned?: boolean;
+  /** `Priority` attribute. */
+  priority?: "low" | "medium" | "high";
 }
 
 let readState: (session: Session<any>) => SessionState;
@@ -60,6 +84,8 @@ export interface SessionCookie {
   maxAge: number | undefined;
   /** When the cookie expires (undefined: a browser-session cookie). */
   expires: Date | undefined;
+  /** Changes this session's cookie attributes for this request: used when the cookie is sent or the record written. */
+  override(attributes: CookieOverrides): void;
 }
 
 /** `session.cookie`: accessors on a prototype, so that a session costs no closures. */
@@ -92,6 +118,11 @@ class CookieView implements SessionCookie {
     self.expires = value;
     self.maxAge = undefined;
     self.dirty = true;
+  }
+  override(attributes: CookieOverrides): void {
+    const self = this.#s;
+    // Not a change of the session by itself (as in express-session): the attributes go out when the cookie does.
+    self.attrs = { ...self.attrs, ...attributes };
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { getRandomValues, subtle } from "uncrypto";
 import { BoundedMap } from "./bounded.ts";
+import type { Secret } from "./options.ts";
 
 const encoder = new TextEncoder();
 const VERIFIED_CACHE_MAX = 10_000;
@@ -20,12 +21,12 @@ export interface Signer {
 }
 
 /** Creates a signer; keys are imported once, lazily, and cached. */
-export function createSigner(secrets: readonly string[]): Signer {
+export function createSigner(secrets: readonly Secret[]): Signer {
   let keys: Promise<CryptoKey[]> | undefined;
   const getKeys = (): Promise<CryptoKey[]> =>
     (keys ??= Promise.all(
       secrets.map((secret) =>
-        subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
+        subtle.importKey("raw", typeof secret === "string" ? encoder.encode(secret) : Uint8Array.from(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
       ),
     ));
   // Values that verified before map to their ID (and whether the first secret verified them), so a returning

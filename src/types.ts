@@ -127,6 +127,13 @@ export interface SessionStore {
   set(id: string, record: string, ttl: number): MaybePromise<void>;
   /** Removing a missing id is not an error. */
   delete(id: string): MaybePromise<void>;
+  /**
+   * Optional: extend a record's expiry without rewriting its data (express-session's `Store#touch`). When a store
+   * has it and `touchAfter` is unset, the core calls it on every request that loaded a session and left it
+   * unchanged, as express-session does; `record` is the session as this request holds it, with its new cookie expiry.
+   * Without it, the core rewrites the record itself, throttled by `touchAfter`.
+   */
+  touch?(id: string, record: string, ttl: number): MaybePromise<void>;
 }
 
 /** What `load` needs from a request, for adapters that have no `Request` at hand (Node). */

@@ -10,6 +10,27 @@ import type { SessionStore } from "../types.ts";
 // 200 rounds). Their operations on one key are queued within the process.
 const IN_PLACE_DRIVERS = new Set(["fs", "fs-lite"]);
 
+// Keys unstorage keeps as they are: segments of [A-Za-z0-9_.%-] joined by single ':', no "..". Others are encoded (checklist 32).
+const SAFE_KEY = /^[A-Za-z0-9_.%-]+(?::[A-Za-z0-9_.%-]+)*$/;
+const encoder = new TextEncoder();
+const base64url = (text: string): string => {
+  let binary = "";
+  for (const byte of encoder.encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+};
+/**
+ * The key as stored: unchanged when unstorage keeps it as it is; else its prefix (up to the first ':') followed by
+ * `~` and the base64url of the rest, so that listing by prefix still finds it. A kept key never holds `~` and an
+ * encoded one holds exactly one, so two different keys never meet on one stored key.
+ */
+export function storageKey(key: string): string {
+  if (SAFE_KEY.test(key) && !key.includes("..")) return key;
+  const colon = key.indexOf(":") + 1;
+  const head = key.slice(0, colon);
+  const keep = colon > 1 && SAFE_KEY.test(head.slice(0, -1)) && !head.includes("..") ? head : "";
+  return keep + "~" + base64url(key.slice(keep.length));
+}
+
 /**
  * Wraps an unstorage `Storage`. Records are written raw (the JSON string) with `ttl` in seconds,
  * which drivers with native expiry honour (Redis `EX`, Cloudflare KV `expirationTtl`); the core
@@ -33,9 +54,17 @@ export function storageStore(storage: Storage): SessionStore {
   };
   return {
     // Raw reads give bytes on some drivers (fs, fs-lite return a Buffer): records are UTF-8 JSON.
-    get: (key) =>
-      inOrder(key, () => storage.getItemRaw(key)).then((raw: unknown) => (raw instanceof Uint8Array ? new TextDecoder().decode(raw) : (raw as string | null))),
-    set: (key, record, ttl) => inOrder(key, () => storage.setItemRaw(key, record, { ttl })),
-    delete: (key) => inOrder(key, () => storage.removeItem(key)),
+    get: (id) => {
+      const key = storageKey(id);
+      return inOrder(key, () => storage.getItemRaw(key)).then((raw: unknown) => (raw instanceof Uint8Array ? new TextDecoder().decode(raw) : (raw as string | null)));
+    },
+    set: (id, record, ttl) => {
+      const key = storageKey(id);
+      return inOrder(key, () => storage.setItemRaw(key, record, { ttl }));
+    },
+    delete: (id) => {
+      const key = storageKey(id);
+      return inOrder(key, () => storage.removeItem(key));
+    },
   };
 }
