@@ -423,6 +423,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       secret: secrets,
       // express-session accepts any secret: a short one works here, with the core's one warning on how to move on.
       compat: "express-session",
+      hmac: (key, data) => createHmac("sha256", key).update(data).digest("base64").replace(/=+$/, ""),
       store: coreStore,
       prefix,
       name,
@@ -566,6 +567,8 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       if (now !== session && !core.destroyed) {
         if (now === null || now === undefined || typeof now !== "object") {
           // unset: "destroy" removes the record first (a failure is reported, the cookie still cleared).
+          // express-session has an ID for every request and asks the store to destroy it, new or not.
+          if (opts.unset === "destroy") binding.ensureId();
           return run(() => core.unset()).then(undefined, fail).then(() => persist(withCookie));
         }
         if (now[BOUND] === binding) session = now;

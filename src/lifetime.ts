@@ -68,7 +68,8 @@ export function createLifetime(o: ResolvedOptions): Lifetime {
       // The cookie never outlives the server-side deadline (checklist 11).
       const wanted = s.expires ? s.expires.getTime() : now + s.maxAge! * 1000;
       const until = Math.min(wanted, deadlineOf(s));
-      attrs.maxAge = Math.max(0, Math.floor((until - now) / 1000));
+      // Rounded: the deadline was set a few ms before this runs, and maxAge 600 must go out as 600, not 599.
+      attrs.maxAge = Math.max(0, Math.round((until - now) / 1000));
       // An expiry set explicitly is sent as it is, past dates included (express-session's cookie.expires = new Date(0)).
       attrs.expires = s.expires && until === wanted ? s.expires : new Date(now + attrs.maxAge * 1000);
     }

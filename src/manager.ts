@@ -36,7 +36,7 @@ const TOMBSTONE_MAX = 10_000;
  */
 export function createSessions<D extends SessionData = SessionData>(options: SessionOptions): Sessions<D> {
   const o = resolveOptions(options);
-  const signer = createSigner(o.secrets);
+  const signer = createSigner(o.secrets, o.hmac);
   const rawStore: SessionStore = options.store ?? (options.storage ? storageStore(options.storage) : memoryStore());
   const prefix = o.prefix;
   // IDs destroyed or regenerated away by this process: a slower request still running on one must not write it back.
@@ -135,9 +135,12 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   const sign = (s: SessionState): MaybePromise<string> => {
     if (s.signed !== undefined) return s.signed;
     const id = ensureId(s);
-    return (s.signing ??= signer.sign(id).then((value) => {
-      if (s.id === id) s.signed = value;
-      return value;
+    if (s.signing !== undefined) return s.signing;
+    const value = signer.sign(id);
+    if (typeof value === "string") return (s.signed = value);
+    return (s.signing = value.then((signed) => {
+      if (s.id === id) s.signed = signed;
+      return signed;
     }));
   };
 
@@ -425,10 +428,9 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       if (!s.id) return;
       bury(s.id);
       emit("destroyed", s.id);
-      if (s.stored) {
-        s.stored = false;
-        await remove(s.id);
-      }
+      // Removed even when this request never saw it stored: another request may have written it meanwhile.
+      s.stored = false;
+      await remove(s.id);
     },
     async reload(session) {
       const s = stateOf(session);

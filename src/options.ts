@@ -21,6 +21,12 @@ export interface SessionOptions {
    * sets it; new apps leave it unset. SameSite=None still requires Secure (RFC 6265bis §4.1.2.7).
    */
   compat?: "express-session";
+  /**
+   * A synchronous HMAC-SHA256 (`(key, data) => base64 without padding`), for runtimes that have one
+   * (`node:crypto`'s `createHmac`): a new session's cookie is then signed without an await, so a response can
+   * commit synchronously. Verification always uses WebCrypto's constant-time `verify`.
+   */
+  hmac?: (key: Secret, data: string) => string;
   /** Any unstorage `Storage`. Default: the embedded bounded memory store. */
   storage?: Storage;
   /** A `SessionStore` (takes precedence over `storage`), e.g. `memoryStore({ max })`. */
@@ -131,6 +137,8 @@ export interface ResolvedOptions {
   genid: (() => string) | undefined;
   /** Store hashed IDs as keys (`migrate`: also read records under raw IDs). */
   hashIds: boolean | "migrate";
+  /** Synchronous HMAC for signing, if given. */
+  hmac: ((key: Secret, data: string) => string) | undefined;
   /** Lifecycle event hook, if any. */
   onEvent: ((event: SessionEvent) => void) | undefined;
   /** How a commit writes a changed record: overwrite it, or merge into the stored one. */
@@ -220,6 +228,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (options.genid !== undefined && typeof options.genid !== "function") fail("genid must be a function returning a string");
   if (options.compat !== undefined && options.compat !== "express-session") fail(`compat must be "express-session" or unset (got ${String(options.compat)})`);
   if (options.onEvent !== undefined && typeof options.onEvent !== "function") fail("onEvent must be a function");
+  if (options.hmac !== undefined && typeof options.hmac !== "function") fail("hmac must be a function (key, data) => base64 MAC");
   if (![undefined, true, false, "migrate"].includes(options.hashIds as never)) fail(`hashIds must be true, false or "migrate" (got ${String(options.hashIds)})`);
   const commitMode = options.commitMode ?? "overwrite";
   if (commitMode !== "overwrite" && commitMode !== "merge") fail(`commitMode must be "overwrite" or "merge" (got ${String(commitMode)})`);
@@ -247,6 +256,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     genid: options.genid,
     hashIds: options.hashIds ?? false,
     onEvent: options.onEvent,
+    hmac: options.hmac,
     commitMode,
     clearSiteData: options.clearSiteData === true ? '"cache", "cookies", "storage"' : typeof options.clearSiteData === "string" && options.clearSiteData !== "" ? options.clearSiteData : undefined,
   };

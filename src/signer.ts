@@ -12,8 +12,8 @@ const VERIFIED_CACHE_MAX = 10_000;
 
 /** Signs and verifies session IDs with a list of secrets: the first signs, all verify. */
 export interface Signer {
-  /** `s:<id>.<mac>` (not URL-encoded). */
-  sign(id: string): Promise<string>;
+  /** `s:<id>.<mac>` (not URL-encoded); synchronous with a synchronous `hmac`. */
+  sign(id: string): string | Promise<string>;
   /** The ID when `value` carries a valid MAC under any secret, else `null`. Synchronous for values verified before. */
   unsign(value: string): string | null | Promise<string | null>;
   /** True when `value` verified (earlier) under the first secret: no re-signing is needed. */
@@ -21,7 +21,7 @@ export interface Signer {
 }
 
 /** Creates a signer; keys are imported once, lazily, and cached. */
-export function createSigner(secrets: readonly Secret[]): Signer {
+export function createSigner(secrets: readonly Secret[], hmac?: (key: Secret, data: string) => string): Signer {
   let keys: Promise<CryptoKey[]> | undefined;
   const getKeys = (): Promise<CryptoKey[]> =>
     (keys ??= Promise.all(
@@ -36,9 +36,17 @@ export function createSigner(secrets: readonly Secret[]): Signer {
 
   const remember = (value: string, id: string, first: boolean): void => verified.set(value, { id, primary: first });
 
-  async function sign(id: string): Promise<string> {
+  function sign(id: string): string | Promise<string> {
     const cached = signCache.get(id);
     if (cached !== undefined) return cached;
+    if (hmac === undefined) return signAsync(id);
+    const value = `s:${id}.${hmac(secrets[0]!, id)}`;
+    signCache.set(id, value);
+    remember(value, id, true);
+    return value;
+  }
+
+  async function signAsync(id: string): Promise<string> {
     const [key] = await getKeys();
     const mac = new Uint8Array(await subtle.sign("HMAC", key!, encoder.encode(id)));
     const value = `s:${id}.${toBase64(mac)}`;
