@@ -215,7 +215,7 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
     }
     case "express-unsession": {
       const express = (await import("express")).default;
-      const session = (await import("../adapters/express.ts")).default;
+      const session = (await import("../adapters/express/index.ts")).default;
       const app = express();
       app.use(session({ secret: SECRET, resave: false, saveUninitialized: false, store: countingStore(stats) }));
       app.all("/", (req, res) => {

@@ -20,6 +20,8 @@ export type { ResolvedOptions, Secret, SessionOptions } from "./options.ts";
 export { memoryStore } from "./stores/memory.ts";
 export type { MemoryStore, MemoryStoreOptions } from "./stores/memory.ts";
 export { storageStore } from "./stores/unstorage.ts";
+export { expressStore, isExpressStore } from "./stores/express.ts";
+export type { ExpressStoreLike, ExpressStoreOptions } from "./stores/express.ts";
 export { sqlSchema, sqlStore } from "./stores/sql.ts";
 export type { SqlDatabase, SqlStore, SqlStoreOptions } from "./stores/sql.ts";
 export type { UserSessionInfo } from "./users.ts";

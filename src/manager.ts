@@ -15,6 +15,7 @@ import { createStoreIO } from "./store-io.ts";
 import { createUserIndex } from "./users.ts";
 import { memoryStore } from "./stores/memory.ts";
 import { storageStore } from "./stores/unstorage.ts";
+import { expressStore, isExpressStore } from "./stores/express.ts";
 import type { LoadOptions, MaybePromise, RecordMeta, RequestLike, SessionData, SessionRecord, Sessions, SessionStore } from "./types.ts";
 import { createApplyCookie, wrapHandler } from "./wrap.ts";
 import { createLifetime } from "./lifetime.ts";
@@ -37,7 +38,8 @@ const TOMBSTONE_MAX = 10_000;
 export function createSessions<D extends SessionData = SessionData>(options: SessionOptions): Sessions<D> {
   const o = resolveOptions(options);
   const signer = createSigner(o.secrets, o.hmac);
-  const rawStore: SessionStore = options.store ?? (options.storage ? storageStore(options.storage) : memoryStore());
+  // An express-session store (connect-redis, …) is bridged: its callback API, its own key prefix.
+  const rawStore: SessionStore = isExpressStore(options.store) ? expressStore(options.store) : options.store ?? (options.storage ? storageStore(options.storage) : memoryStore());
   const prefix = o.prefix;
   // IDs destroyed or regenerated away by this process: a slower request still running on one must not write it back.
   const tombstones = new BoundedMap<string, number>(TOMBSTONE_MAX);

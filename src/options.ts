@@ -4,6 +4,7 @@
  */
 import type { Storage } from "unstorage";
 import { UnsessionError } from "./errors.ts";
+import { isBridged, isExpressStore } from "./stores/express.ts";
 import type { CookieOptions, SessionEvent, SessionStore } from "./types.ts";
 
 /** Options of `createSessions`. Times are in seconds unless named otherwise. */
@@ -29,7 +30,10 @@ export interface SessionOptions {
   hmac?: (key: Secret, data: string) => string;
   /** Any unstorage `Storage`. Default: the embedded bounded memory store. */
   storage?: Storage;
-  /** A `SessionStore` (takes precedence over `storage`), e.g. `memoryStore({ max })`. */
+  /**
+   * A `SessionStore` (takes precedence over `storage`), e.g. `memoryStore({ max })`. An express-session store
+   * (connect-redis, connect-pg-simple, …) goes through `expressStore(store)`; given as it is, it is bridged too.
+   */
   store?: SessionStore;
   /** Key prefix of records in the storage. @default "sess:" */
   prefix?: string;
@@ -238,7 +242,8 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
 
   return {
     secrets,
-    prefix: options.prefix ?? "sess:",
+    // An express-session store adds its own prefix (connect-redis: "sess:"), as under express-session.
+    prefix: options.prefix ?? (isExpressStore(options.store) || isBridged(options.store) ? "" : "sess:"),
     userPrefix: options.userPrefix ?? "sess-user:",
     name,
     cookie,

@@ -5,7 +5,7 @@
  */
 import express, { type Express } from "express";
 // Was: import session from "express-session";
-import session, { type ExpressStore } from "../../adapters/express.ts"; // in an app: "unsession/express"
+import session, { type ExpressStore } from "../../adapters/express/index.ts"; // in an app: "unsession/express"
 
 /** Options of the example app. */
 export interface AppOptions {

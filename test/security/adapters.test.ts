@@ -10,7 +10,7 @@ import { sign as csSign } from "cookie-signature";
 import express from "express";
 import { Hono } from "hono";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { session as expressSession, type ExpressSessionOptions } from "../../adapters/express.ts";
+import { session as expressSession, type ExpressSessionOptions } from "../../adapters/express/index.ts";
 import { session as honoSession, type HonoSessionOptions, type SessionEnv } from "../../adapters/hono.ts";
 import { DRIVER_MESSAGE, SECRET, attrs, faultyStore, idIn, type FaultyStore } from "./harness.ts";
 

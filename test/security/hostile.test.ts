@@ -15,7 +15,7 @@ import express from "express";
 import fc from "fast-check";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { session as expressSession } from "../../adapters/express.ts";
+import { session as expressSession } from "../../adapters/express/index.ts";
 import { session as honoSession, type SessionEnv } from "../../adapters/hono.ts";
 import { createSessions } from "../../src/index.ts";
 import { SECRET, faultyStore, type FaultyStore } from "./harness.ts";

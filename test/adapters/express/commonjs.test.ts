@@ -15,7 +15,7 @@ if (!canRequireEsm) console.warn("[express commonjs] this Node cannot require() 
 describe.skipIf(!canRequireEsm)("express: CommonJS", () => {
   it("require() of the ESM module returns the middleware factory, as require('express-session') does", async () => {
     const file = join(dir, "express.mjs");
-    await build({ entryPoints: ["adapters/express.ts"], bundle: true, platform: "node", format: "esm", outfile: file, logLevel: "silent" });
+    await build({ entryPoints: ["adapters/express/index.ts"], bundle: true, platform: "node", format: "esm", outfile: file, logLevel: "silent" });
     const script = `
       const session = require(${JSON.stringify(file)});
       const mw = session({ secret: "x".repeat(40), resave: false, saveUninitialized: false });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import session from "../../../adapters/express.ts";
+import session from "../../../adapters/express/index.ts";
 import { attributes, client, cookieOf, listen, SECRET, sessionApp, setCookies, type Listening } from "./helpers.ts";
 
 let server: Listening | undefined;

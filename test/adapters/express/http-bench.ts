@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 import express from "express";
 import expressSession from "express-session";
-import session from "../../../adapters/express.ts";
+import session from "../../../adapters/express/index.ts";
 import { listen, SECRET, cookieOf } from "./helpers.ts";
 
 // autocannon ships no type declarations.

@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import session, { Cookie, MemoryStore, Session, Store } from "../../../adapters/express.ts";
+import session, { Cookie, MemoryStore, Session, Store } from "../../../adapters/express/index.ts";
 import { client, cookieOf, listen, SECRET, sessionApp, setCookies, spyStore, type Listening } from "./helpers.ts";
 
 let server: Listening | undefined;

@@ -8,7 +8,7 @@ import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
 import expressSession from "express-session";
 import { Bench } from "tinybench";
-import session from "../../../adapters/express.ts";
+import session from "../../../adapters/express/index.ts";
 import { SECRET } from "./helpers.ts";
 
 type Middleware = (req: any, res: any, next: (err?: unknown) => void) => void;

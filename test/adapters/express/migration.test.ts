@@ -11,7 +11,7 @@ import { createClient } from "redis";
 import { createStorage } from "unstorage";
 import redisDriver from "unstorage/drivers/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import session from "../../../adapters/express.ts";
+import session from "../../../adapters/express/index.ts";
 import { session as honoSession } from "../../../adapters/hono.ts";
 import { cookieOf, listen, type Listening } from "./helpers.ts";
 

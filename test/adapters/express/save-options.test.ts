@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import session, { Store } from "../../../adapters/express.ts";
+import session, { Store } from "../../../adapters/express/index.ts";
 import { client, listen, SECRET, sessionApp, setCookies, spyStore, type Listening } from "./helpers.ts";
 
 let server: Listening | undefined;

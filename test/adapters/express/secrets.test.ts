@@ -1,6 +1,6 @@
 import { sign } from "cookie-signature";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import session, { Store } from "../../../adapters/express.ts";
+import session, { Store } from "../../../adapters/express/index.ts";
 import { client, cookieOf, listen, SECRET, SECRET_2, sessionApp, setCookies, spyStore, type Listening } from "./helpers.ts";
 
 let server: Listening | undefined;

@@ -9,7 +9,7 @@ import { createClient } from "redis";
 import { createStorage } from "unstorage";
 import memoryDriver from "unstorage/drivers/memory";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import session, { MemoryStore, Store, StorageStore, Cookie, Session } from "../../../adapters/express.ts";
+import session, { MemoryStore, Store, StorageStore, Cookie, Session } from "../../../adapters/express/index.ts";
 import { client, listen, SECRET, sessionApp, type Listening } from "./helpers.ts";
 
 const require = createRequire(import.meta.url);

@@ -1,139 +1,16 @@
 /**
- * express-session's store side for the Express adapter: `Store` (callable with `Store.call(this)` for
- * `util.inherits` subclasses), `MemoryStore`, `Cookie`, and the bridge that turns an express-session
- * store (callback API) or an unstorage `Storage` into the core's `SessionStore`.
+ * express-session's store side: `Store` (callable with `Store.call(this)` for `util.inherits` subclasses), the
+ * bounded `MemoryStore`, and `StorageStore` (an unstorage `Storage` with the callback API, for `req.sessionStore`).
+ * The bridge the other way (a callback store as the core's `SessionStore`) is the core's `expressStore()`.
  * @module
  */
 import { EventEmitter } from "node:events";
-import { serialize } from "cookie-es";
 import type { Storage } from "unstorage";
-import { storageStore, type SessionStore } from "../src/index.ts";
+import { expressStore, storageStore, type SessionStore } from "../../src/index.ts";
+import { restoreCookie } from "./cookie.ts";
 
 /** A callback in Node style. */
 export type Callback<T = any> = (err?: any, value?: T) => void;
-
-/** Cookie settings as express-session takes them (`maxAge` in milliseconds). */
-export interface CookieOptions {
-  /** `Domain` attribute. */
-  domain?: string;
-  /** A fixed expiry (`null` or `false`: none). */
-  expires?: Date | null | false;
-  /** `HttpOnly` attribute. @default true */
-  httpOnly?: boolean;
-  /** Milliseconds. */
-  maxAge?: number | null;
-  /** `Partitioned` attribute (CHIPS). */
-  partitioned?: boolean;
-  /** `Path` attribute. @default "/" */
-  path?: string;
-  /** `Priority` attribute. */
-  priority?: "low" | "medium" | "high" | "Low" | "Medium" | "High";
-  /** `SameSite` attribute. */
-  sameSite?: boolean | "lax" | "strict" | "none" | "auto" | "Lax" | "Strict" | "None";
-  /** `Secure` attribute; `"auto"` follows the request's protocol. */
-  secure?: boolean | "auto";
-  /** The lifetime the cookie was first given, ms (as stored records carry it). */
-  originalMaxAge?: number | null;
-}
-
-/** What a `Cookie` reads and writes its lifetime through (the adapter binds it to the core's session cookie). */
-export interface CookieClock {
-  expires: Date | undefined;
-  setMaxAge?(ms: number | null): void;
-}
-
-/**
- * The session cookie as express-session exposes it on `req.session.cookie`: `maxAge` and `originalMaxAge` in
- * milliseconds, `expires` a `Date` or `null`. Setting `maxAge` or `expires` changes this session's cookie.
- */
-export class Cookie {
-  /** `Path` attribute. */
-  path: string = "/";
-  /** `HttpOnly` attribute. */
-  httpOnly: boolean = true;
-  /** `Secure` attribute; `"auto"` follows the request's protocol. */
-  secure?: boolean | "auto";
-  /** `Domain` attribute. */
-  domain?: string;
-  /** `SameSite` attribute. */
-  sameSite?: CookieOptions["sameSite"];
-  /** `Priority` attribute. */
-  priority?: CookieOptions["priority"];
-  /** `Partitioned` attribute (CHIPS). */
-  partitioned?: boolean;
-  /** The lifetime the cookie was given, ms (`null`: a browser-session cookie). */
-  originalMaxAge: number | null = null;
-  #clock: CookieClock;
-
-  /** A cookie with these options; `clock` binds its lifetime to a session. */
-  constructor(options?: CookieOptions, clock?: CookieClock) {
-    this.#clock = clock ?? { expires: undefined };
-    if (options !== undefined && options !== null && typeof options !== "object") throw new TypeError("argument options must be a object");
-    const { maxAge, expires, originalMaxAge, ...rest } = options ?? {};
-    delete (rest as { data?: unknown }).data; // a getter here, as in express-session
-    Object.assign(this, rest);
-    if (clock === undefined) {
-      if (expires) this.expires = expires;
-      if (maxAge !== undefined && maxAge !== null) this.maxAge = maxAge;
-    }
-    this.originalMaxAge = originalMaxAge ?? (clock ? this.maxAge : maxAge ?? this.originalMaxAge);
-  }
-
-  /** When the cookie expires, or `null` for a browser-session cookie. */
-  get expires(): Date | null {
-    return this.#clock.expires ?? null;
-  }
-  set expires(date: Date | null | false | undefined) {
-    this.#clock.expires = date ? (date instanceof Date ? date : new Date(date)) : undefined;
-    this.originalMaxAge = this.maxAge;
-  }
-
-  /** Milliseconds left, or `null` for a browser-session cookie. */
-  get maxAge(): number | null {
-    const expires = this.#clock.expires;
-    return expires ? expires.getTime() - Date.now() : null;
-  }
-  set maxAge(ms: number | Date | null | undefined) {
-    // A Date is still accepted (express-session deprecates it): it is the expiry itself.
-    if (ms instanceof Date) {
-      this.expires = ms;
-      return;
-    }
-    if (ms !== null && ms !== undefined && typeof ms !== "number") throw new TypeError("maxAge must be a number or Date");
-    if (this.#clock.setMaxAge) {
-      this.#clock.setMaxAge(ms ?? null);
-      this.originalMaxAge = ms ?? null;
-      return;
-    }
-    this.expires = typeof ms === "number" ? new Date(Date.now() + ms) : null;
-  }
-
-  /** The attributes, as stored in a session record. */
-  get data(): Record<string, unknown> {
-    return {
-      originalMaxAge: this.originalMaxAge,
-      partitioned: this.partitioned,
-      priority: this.priority,
-      expires: this.expires ?? undefined,
-      secure: this.secure,
-      httpOnly: this.httpOnly,
-      domain: this.domain,
-      path: this.path,
-      sameSite: this.sameSite,
-    };
-  }
-
-  /** A `Set-Cookie` value for `name=val` with these attributes. */
-  serialize(name: string, val: string): string {
-    const d = this.data;
-    return serialize(name, val, { ...d, secure: d.secure === true, expires: this.expires ?? undefined } as never);
-  }
-
-  /** The stored form of the cookie (what a store's record holds under `cookie`). */
-  toJSON(): Record<string, unknown> {
-    return this.data;
-  }
-}
 
 /** The callback API of an express-session store (connect-redis, connect-pg-simple, session-file-store, …). */
 export interface ExpressStore extends EventEmitter {
@@ -207,15 +84,6 @@ export const storeHooks: { createSession: (req: any, sess: any) => any; isBound:
   createSession: (_req, sess) => sess,
   isBound: () => false,
 };
-
-/** A `Cookie` from its stored JSON form (`expires` as an ISO string). */
-export function restoreCookie(stored: Record<string, unknown>): Cookie {
-  const { expires, originalMaxAge, ...rest } = stored;
-  const cookie = new Cookie(rest as CookieOptions);
-  if (typeof expires === "string" || expires instanceof Date) cookie.expires = new Date(expires);
-  cookie.originalMaxAge = typeof originalMaxAge === "number" ? originalMaxAge : null;
-  return cookie;
-}
 
 /** `Store` typed as a class, for `extends`. */
 const StoreBase: new () => ExpressStore = Store as unknown as new () => ExpressStore;
@@ -362,53 +230,8 @@ export class MemoryStore extends StoreBase {
 export const isStorage = (value: unknown): value is Storage =>
   typeof (value as Storage | null)?.getItemRaw === "function" && typeof (value as Storage).setItemRaw === "function";
 
-/** True for an express-session store (callback API). */
-export const isExpressStore = (value: unknown): value is ExpressStore =>
-  typeof (value as ExpressStore | null)?.get === "function" && typeof (value as ExpressStore).set === "function" && typeof (value as ExpressStore).destroy === "function";
-
-/** Calls a callback-API method; also accepts stores that return a promise (connect-redis does both). */
-const call = <T>(fn: (callback: Callback<T>) => unknown): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const done: Callback<T> = (err, value) => (err ? reject(err) : resolve(value as T));
-    try {
-      const result = fn(done) as Promise<unknown> | undefined;
-      // A store that rejects without calling back must not hang the request (the core's timeout would catch it later).
-      if (result && typeof result.then === "function") result.then(undefined, reject);
-    } catch (error) {
-      reject(error);
-    }
-  });
-
-/**
- * An express-session store as the core's `SessionStore`. The store sees what express-session would give it:
- * the session object with a `Cookie` (so stores that read `cookie.maxAge` or `cookie.expires` compute their TTL).
- * The core's TTL argument is not passed on: these stores derive it from the cookie, and the core checks deadlines itself.
- */
-export function fromExpressStore(store: ExpressStore): SessionStore {
-  const inflate = (record: string): Record<string, unknown> => {
-    const sess = JSON.parse(record) as Record<string, unknown>;
-    sess.cookie = restoreCookie(sess.cookie as Record<string, unknown>);
-    return sess;
-  };
-  const touch = (sid: string, record: string): Promise<void> => call<void>((cb) => store.touch!(sid, inflate(record), cb));
-  // Every method is looked up on the store at call time: a method replaced after start-up is the one called.
-  return {
-    get: (sid) =>
-      call<any>((cb) => store.get(sid, cb)).then(
-        (sess) => sess ?? null,
-        (error: { code?: string }) => {
-          // express-session treats ENOENT (session-file-store's "no such file") as "no session".
-          if (error?.code === "ENOENT") return null;
-          throw error;
-        },
-      ),
-    set: (sid, record) => call<void>((cb) => store.set(sid, inflate(record), cb)),
-    delete: (sid) => call<void>((cb) => store.destroy(sid, cb)),
-    get touch() {
-      return typeof store.touch === "function" ? touch : undefined;
-    },
-  };
-}
+/** An express-session store as the core's `SessionStore`, its cookie given to it as express-session's `Cookie`. */
+export const fromExpressStore = (store: ExpressStore): SessionStore => expressStore(store, { cookie: restoreCookie as never });
 
 /**
  * The other way round: a core store (an unstorage `Storage`) with express-session's callback API, for `req.sessionStore`.
