@@ -95,6 +95,8 @@ const managerCache = <D extends SessionData>(): ((options: HonoSessionOptions) =
  * A store that fails on load makes the request fail with `HTTPException(503)` (its `cause` is the
  * `UnsessionError`): the handler never runs with a silently empty session. When a handler throws,
  * the session is not committed unless `commitOnError` is set; a destroyed session still clears its cookie.
+ * A response that read the session gets `Vary: Cookie`; one that sets or clears the cookie `Cache-Control: no-store`;
+ * `c.get("session").noStore()` (or the `privateWhenSignedIn` option) marks a signed-in page `private, no-store`.
  * Changes made inside a stream callback after the response was returned are not committed.
  */
 export function session<D extends SessionData = SessionData, E extends Env = any>(options: SessionOptionsInput<E>): MiddlewareHandler<SessionEnv<D>> {
@@ -121,9 +123,10 @@ export function session<D extends SessionData = SessionData, E extends Env = any
     } catch (error) {
       throw httpError(error);
     }
-    if (setCookie === null) return;
+    // Also when no cookie is sent: a response that read the session gets `Vary: Cookie` (and `noStore()`'s header).
+    if (setCookie === null && !s.accessed) return;
     const res = c.res;
-    const out = sessions.applyCookie(res, setCookie);
+    const out = sessions.applyCookie(res, setCookie, s);
     if (out !== res) {
       // A copy (the handler's headers were immutable): unset first, or Hono's setter merges the old cookies over ours.
       c.res = undefined;

@@ -17,6 +17,7 @@ import { memoryStore } from "./stores/memory.ts";
 import { storageStore } from "./stores/unstorage.ts";
 import type { LoadOptions, MaybePromise, RecordMeta, RequestLike, SessionData, SessionRecord, Sessions, SessionStore } from "./types.ts";
 import { createApplyCookie, wrapHandler } from "./wrap.ts";
+import { cacheHeadersOf } from "./caching.ts";
 import { createLifetime } from "./lifetime.ts";
 
 const SAFE_ID = /^[A-Za-z0-9_-]{16,256}$/;
@@ -446,7 +447,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   async function commit(session: Session<D>, response: Response): Promise<Response>;
   async function commit(session: Session<D>, response?: Response): Promise<string | null | Response> {
     const setCookie = await commitFast(session);
-    return response ? applyCookie(response, setCookie) : setCookie;
+    return response ? applyCookie(response, setCookie, session) : setCookie;
   }
 
   return {
@@ -457,6 +458,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     commit,
     commitFast,
     applyCookie,
+    cacheHeaders: (session, setCookie, current = {}) => cacheHeadersOf(o, session, setCookie, current) ?? {},
     prepare: async (session) => sign(stateOf(session)),
     listUserSessions: (userId, current) => users.list(userId, current ? stateOf(current).id || undefined : undefined),
     async revokeUser(userId, revokeOptions) {
