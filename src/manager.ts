@@ -467,6 +467,11 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       emit("revoked", undefined, {});
       return count;
     },
+    async revokeUserSession(userId, sid) {
+      const done = await users.revokeOne(userId, sid);
+      if (done) emit("revoked", undefined, {});
+      return done;
+    },
     wrap: (handler, wrapOptions) => wrapHandler({ loadFast, commitFast, applyCookie }, handler, wrapOptions),
   };
 }

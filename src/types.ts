@@ -195,6 +195,12 @@ export interface Sessions<D extends SessionData = SessionData> {
    * Returns how many index entries were removed. Costs 1 read + 1 delete per session + 1 index write.
    */
   revokeUser(userId: string, options?: { except?: Session<D> }): Promise<number>;
+  /**
+   * Ends one session of a user, named by the `sid` that `listUserSessions` reported ("sign out this device").
+   * Only sessions in that user's index can be ended; an unknown or malformed `sid` ends nothing. Returns whether
+   * a session was ended: its next request is anonymous. Costs 1 index read + 1 delete + 1 index write.
+   */
+  revokeUserSession(userId: string, sid: string): Promise<boolean>;
   /** Turns `(request, session, ...rest) => Response` into a plain fetch handler, for `Deno.serve`, `Bun.serve` and Workers. */
   wrap<A extends unknown[] = []>(handler: SessionHandler<D, A>, options?: WrapOptions<A>): (request: Request, ...rest: A) => Promise<Response>;
 }

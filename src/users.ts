@@ -41,9 +41,13 @@ export interface UserIndex {
   add(userId: string, id: string, now: number): Promise<void>;
   list(userId: string, currentId?: string): Promise<UserSessionInfo[]>;
   revoke(userId: string, exceptId?: string): Promise<number>;
+  revokeOne(userId: string, sid: string): Promise<boolean>;
 }
 
 type Entries = Record<string, number>;
+
+/** The shape of `UserSessionInfo.sid`: 16 hex characters. */
+const SID = /^[0-9a-f]{16}$/;
 
 /** @internal */
 export function createUserIndex(deps: UserIndexDeps): UserIndex {
@@ -122,6 +126,19 @@ export function createUserIndex(deps: UserIndexDeps): UserIndex {
       }
       await writeIndex(userId, entries);
       return count;
+    },
+    async revokeOne(userId, sid) {
+      // A handle that `list` cannot have produced names nothing (a forged or stale form field, not a programming error).
+      if (typeof sid !== "string" || !SID.test(sid)) return false;
+      const entries = await readIndex(userId);
+      for (const key of Object.keys(entries)) {
+        if ((await deps.hash(key)) !== sid) continue;
+        await deps.removeKey(key);
+        delete entries[key];
+        await writeIndex(userId, entries);
+        return true;
+      }
+      return false;
     },
   };
 }
