@@ -53,9 +53,9 @@ describe("revoking one session of a user", () => {
     expect(await (await get("/", bob)).text()).toBe("bob");
   });
 
-  it.each([["", "empty"], ["zz".repeat(8), "not hex"], ["0".repeat(64), "too long"], [42, "not a string"]])(
+  it.each<[unknown, string]>([["", "empty"], ["zz".repeat(8), "not hex"], ["0".repeat(64), "too long"], [42, "not a string"]])(
     "ends nothing for a malformed sid (%s: %s)",
-    async (sid) => {
+    async (sid, _why) => {
       const { sessions, get } = app();
       const alice = cookieOf(await get("/login?user=alice"));
       expect(await sessions.revokeUserSession("alice", sid as string)).toBe(false);
