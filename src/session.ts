@@ -54,6 +54,9 @@ export interface SessionState {
   noStore?: boolean;
 }
 
+/** The longest `setUser` label: it is stored in every write of the record. */
+const MAX_LABEL = 200;
+
 let readState: (session: Session<any>) => SessionState;
 /** @internal The state behind a session (the manager's access; not re-exported). */
 export const stateOf = (session: Session<any>): SessionState => readState(session);
@@ -222,11 +225,18 @@ export class Session<D extends SessionData = SessionData> {
   /**
    * Binds the session to a user, so that `sessions.listUserSessions(userId)` lists it and
    * `sessions.revokeUser(userId)` ends it. Call it at login, after `regenerate()`.
+   * `label` (at most 200 characters) is shown in that listing, e.g. the browser and system the user signed in from.
    */
-  setUser(userId: string): void {
+  setUser(userId: string, options: { label?: string } = {}): void {
     if (typeof userId !== "string" || userId.length === 0) throw new UnsessionError("ERR_STATE", "setUser needs a non-empty string");
+    const label = options.label;
+    if (label !== undefined && (typeof label !== "string" || label.length > MAX_LABEL)) {
+      throw new UnsessionError("ERR_STATE", `setUser: label must be a string of at most ${MAX_LABEL} characters`);
+    }
     const s = this.#state;
     s.read = true;
+    if (label === undefined) delete s.meta.l;
+    else s.meta.l = label;
     s.meta.u = userId;
     s.boundUser = userId;
     s.dirty = true;

@@ -100,6 +100,8 @@ export interface RecordMeta {
   f?: Record<string, unknown>;
   /** User the session is bound to (for revocation). */
   u?: string;
+  /** A label for the user's listing of sessions (`setUser(id, { label })`), e.g. the browser. */
+  l?: string;
   /** Time of the last ID renewal, ms. */
   r?: number;
   /** On a renewal pointer: the ID that replaced this one (valid until `i`). */

@@ -1,4 +1,4 @@
-/** `sessions.revokeUserSession(userId, sid)`: "sign out this device" by the handle `listUserSessions` reports. */
+/** A user's sessions as the "your devices" page sees them: labels in `listUserSessions`, and `revokeUserSession(userId, sid)`. */
 import { createStorage } from "unstorage";
 import memoryDriver from "unstorage/drivers/memory";
 import { describe, expect, it, vi } from "vitest";
@@ -15,7 +15,8 @@ function app(options: Partial<SessionOptions> = {}) {
       await session.regenerate();
       const user = url.searchParams.get("user")!;
       session.data.user = user;
-      session.setUser(user);
+      const label = url.searchParams.get("label");
+      session.setUser(user, label === null ? {} : { label });
       return new Response("in");
     }
     return new Response(session.data.user ?? "anonymous");
@@ -24,6 +25,27 @@ function app(options: Partial<SessionOptions> = {}) {
   const load = (cookie: string) => sessions.load(new Request("http://127.0.0.1/", { headers: { cookie } }));
   return { sessions, get, load };
 }
+
+describe("labels in a user's listing", () => {
+  it("lists the label given at setUser, kept across later writes of the session, and none without one", async () => {
+    const { sessions, get, load } = app();
+    const phone = cookieOf(await get("/login?user=alice&label=Safari%20on%20iPhone"));
+    await get("/login?user=alice");
+    const s = await load(phone);
+    s.data.user = "alice (edited)"; // a later write of the record keeps the label
+    await sessions.commit(s);
+    const list = await sessions.listUserSessions("alice", await load(phone));
+    expect(list.find((x) => x.current)!.label).toBe("Safari on iPhone");
+    expect(list.find((x) => !x.current)!.label).toBeUndefined();
+    expect(Object.keys(list.find((x) => !x.current)!)).not.toContain("label");
+  });
+
+  it.each([[42], ["x".repeat(201)]])("refuses a label that is not a string of at most 200 characters (%#)", async (label) => {
+    const { load, get } = app();
+    const s = await load(cookieOf(await get("/login?user=alice")));
+    expect(() => s.setUser("alice", { label: label as string })).toThrow(/label must be a string of at most 200 characters/);
+  });
+});
 
 describe("revoking one session of a user", () => {
   it.each([false, true])("ends exactly the listed session (hashIds: %s), and the listing no longer shows it", async (hashIds) => {
