@@ -77,7 +77,8 @@ export const KV_MIN_TTL = 60;
  * Wraps a module Worker's `fetch` so that the handler receives the session; the cookie is set on the way out.
  * `options` may be a function of `env` (secrets and bindings live there): it is called once per `env` object
  * and the manager is cached. A throttled touch and the removal of an old record after `regenerate` go to
- * `ctx.waitUntil`, so they never delay the response.
+ * `ctx.waitUntil`, so they never delay the response. Caching headers are the core's: `Vary: Cookie` when the
+ * handler read the session, `no-store` with a cookie, `private, no-store` after `session.noStore()` or with `privateWhenSignedIn`.
  */
 export function withSession<D extends SessionData = SessionData, E = unknown>(
   handler: WorkerSessionHandler<D, E>,

@@ -18,7 +18,7 @@
  */
 import type { Context, Env, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { createSessions, isUnsessionError, type LoadOptions, type RequestLike, type Session, type SessionData, type SessionOptions, type Sessions } from "../src/index.ts";
+import { createSessions, isUnsessionError, UnsessionError, type LoadOptions, type RequestLike, type Session, type SessionData, type SessionOptions, type Sessions } from "../src/index.ts";
 
 /** Options of the Hono middleware: the core's options plus what only the adapter decides. */
 export interface HonoSessionOptions extends SessionOptions {
@@ -32,6 +32,15 @@ export interface HonoSessionOptions extends SessionOptions {
 
 /** Hono `Env` fragment that types `c.get("session")`: `new Hono<SessionEnv<{ userId?: string }>>()`. */
 export type SessionEnv<D extends SessionData = SessionData> = { Variables: { session: Session<D> } };
+
+/** The session middleware, with access to its session manager (`listUserSessions`, `revokeUser`, `revokeUserSession`). */
+export interface SessionMiddleware<D extends SessionData = SessionData, E extends Env = any> extends MiddlewareHandler<SessionEnv<D>> {
+  /**
+   * The session manager that serves `c`. With fixed options, `c` may be omitted; with options given as a
+   * function of the context, pass the request's context.
+   */
+  sessions(c?: Context<E>): Sessions<D>;
+}
 
 /** Options, or a function of the context that returns them (on Workers, secrets and bindings live in `c.env`). */
 export type SessionOptionsInput<E extends Env = any> = HonoSessionOptions | ((c: Context<E>) => HonoSessionOptions);
@@ -95,9 +104,14 @@ const managerCache = <D extends SessionData>(): ((options: HonoSessionOptions) =
  * A store that fails on load makes the request fail with `HTTPException(503)` (its `cause` is the
  * `UnsessionError`): the handler never runs with a silently empty session. When a handler throws,
  * the session is not committed unless `commitOnError` is set; a destroyed session still clears its cookie.
+ * A response that read the session gets `Vary: Cookie`; one that sets or clears the cookie `Cache-Control: no-store`;
+ * `c.get("session").noStore()` (or the `privateWhenSignedIn` option) marks a signed-in page `private, no-store`.
  * Changes made inside a stream callback after the response was returned are not committed.
+ *
+ * `middleware.sessions(c)` is the manager behind it, e.g. for a "your devices" page:
+ * `await shopSession.sessions(c).listUserSessions(user, c.get("session"))`.
  */
-export function session<D extends SessionData = SessionData, E extends Env = any>(options: SessionOptionsInput<E>): MiddlewareHandler<SessionEnv<D>> {
+export function session<D extends SessionData = SessionData, E extends Env = any>(options: SessionOptionsInput<E>): SessionMiddleware<D, E> {
   const managerOf = managerCache<D>();
   let resolve: (c: Context<SessionEnv<D>>) => [Sessions<D>, HonoSessionOptions];
   if (typeof options === "function") {
@@ -121,9 +135,10 @@ export function session<D extends SessionData = SessionData, E extends Env = any
     } catch (error) {
       throw httpError(error);
     }
-    if (setCookie === null) return;
+    // Also when no cookie is sent: a response that read the session gets `Vary: Cookie` (and `noStore()`'s header).
+    if (setCookie === null && !s.accessed) return;
     const res = c.res;
-    const out = sessions.applyCookie(res, setCookie);
+    const out = sessions.applyCookie(res, setCookie, s);
     if (out !== res) {
       // A copy (the handler's headers were immutable): unset first, or Hono's setter merges the old cookies over ours.
       c.res = undefined;
@@ -131,7 +146,7 @@ export function session<D extends SessionData = SessionData, E extends Env = any
     }
   };
 
-  return function session(c, next) {
+  const middleware: MiddlewareHandler<SessionEnv<D>> = function session(c, next) {
     const [sessions, resolved] = resolve(c);
     const o = sessions.options;
     const url = c.req.url;
@@ -169,4 +184,11 @@ export function session<D extends SessionData = SessionData, E extends Env = any
     }
     return run(c, next, sessions, loaded, commitOnError);
   };
+  const sessionsOf = (c?: Context<E>): Sessions<D> => {
+    if (c === undefined && typeof options === "function") {
+      throw new UnsessionError("ERR_STATE", "these session options are a function of the context: call sessions(c) with the request's context");
+    }
+    return resolve(c as unknown as Context<SessionEnv<D>>)[0];
+  };
+  return Object.assign(middleware, { sessions: sessionsOf });
 }

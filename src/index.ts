@@ -25,5 +25,5 @@ export type { ExpressStoreLike, ExpressStoreOptions } from "./stores/express.ts"
 export { sqlSchema, sqlStore } from "./stores/sql.ts";
 export type { SqlDatabase, SqlStore, SqlStoreOptions } from "./stores/sql.ts";
 export type { UserSessionInfo } from "./users.ts";
-export type { LoadOptions, RequestLike, SessionHandler, Sessions, WrapOptions } from "./types.ts";
+export type { CacheHeaders, CurrentCacheHeaders, HeaderValue, LoadOptions, RequestLike, SessionHandler, Sessions, WrapOptions } from "./types.ts";
 export type { CookieOptions, MaybePromise, RecordMeta, SameSite, SessionData, SessionEvent, SessionRecord, SessionStore, StoredCookie } from "./types.ts";

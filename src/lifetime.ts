@@ -42,7 +42,7 @@ export function createLifetime(o: ResolvedOptions): Lifetime {
     // A record written by express-session has no metadata: its cookie expiry is its idle deadline, and the absolute timeout starts now.
     let idle = meta?.i ?? (Number.isFinite(cookieExpires) ? cookieExpires : now + idleOf(s) * 1000);
     if (meta && Number.isFinite(cookieExpires) && cookieExpires > idle) idle = cookieExpires;
-    s.meta = { c: meta?.c ?? now, i: idle, ...(meta?.u !== undefined ? { u: meta.u } : {}), ...(typeof meta?.r === "number" ? { r: meta.r } : {}) };
+    s.meta = { c: meta?.c ?? now, i: idle, ...(meta?.u !== undefined ? { u: meta.u } : {}), ...(typeof meta?.r === "number" ? { r: meta.r } : {}), ...(typeof meta?.l === "string" ? { l: meta.l } : {}) };
     s.flashIn = meta?.f && typeof meta.f === "object" ? { ...meta.f } : undefined;
     s.data = data;
     s.snapshot = undefined;
@@ -103,6 +103,7 @@ export function createLifetime(o: ResolvedOptions): Lifetime {
     const flash = { ...s.flashIn, ...s.flashOut };
     const meta: RecordMeta = { c: s.meta.c, i: s.meta.i };
     if (s.meta.u !== undefined) meta.u = s.meta.u;
+    if (s.meta.l !== undefined) meta.l = s.meta.l;
     // The last renewal time must persist, or every request after renewAfter would renew again.
     if (s.meta.r !== undefined) meta.r = s.meta.r;
     if (Object.keys(flash).length > 0) meta.f = flash;

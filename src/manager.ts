@@ -18,6 +18,7 @@ import { storageStore } from "./stores/unstorage.ts";
 import { expressStore, isExpressStore } from "./stores/express.ts";
 import type { LoadOptions, MaybePromise, RecordMeta, RequestLike, SessionData, SessionRecord, Sessions, SessionStore } from "./types.ts";
 import { createApplyCookie, wrapHandler } from "./wrap.ts";
+import { cacheHeadersOf } from "./caching.ts";
 import { createLifetime } from "./lifetime.ts";
 
 /** A session ID: any non-empty string up to 512 characters (express-session's genid may return anything; keys are encoded by stores that need it). */
@@ -469,7 +470,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   async function commit(session: Session<D>, response: Response): Promise<Response>;
   async function commit(session: Session<D>, response?: Response): Promise<string | null | Response> {
     const setCookie = await commitFast(session);
-    return response ? applyCookie(response, setCookie) : setCookie;
+    return response ? applyCookie(response, setCookie, session) : setCookie;
   }
 
   return {
@@ -480,6 +481,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     commit,
     commitFast,
     applyCookie,
+    cacheHeaders: (session, setCookie, current = {}) => cacheHeadersOf(o, session, setCookie, current) ?? {},
     prepare: async (session) => sign(stateOf(session)),
     listUserSessions: (userId, current) => users.list(userId, current ? stateOf(current).id || undefined : undefined),
     async revokeUser(userId, revokeOptions) {
@@ -487,6 +489,11 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       const count = await users.revoke(userId, except);
       emit("revoked", undefined, {});
       return count;
+    },
+    async revokeUserSession(userId, sid) {
+      const done = await users.revokeOne(userId, sid);
+      if (done) emit("revoked", undefined, {});
+      return done;
     },
     wrap: (handler, wrapOptions) => wrapHandler({ loadFast, commitFast, applyCookie }, handler, wrapOptions),
   };

@@ -98,6 +98,13 @@ export interface SessionOptions {
    * @default false
    */
   clearSiteData?: boolean | string;
+  /**
+   * Send `Cache-Control: private, no-store` on every response of a request that read a session bound to a
+   * user (`session.setUser`), so that no cache keeps a signed-in page and Back after logout shows the
+   * logged-out one. A response with its own `Cache-Control` keeps it; `session.noStore()` marks one page.
+   * @default false
+   */
+  privateWhenSignedIn?: boolean;
 }
 
 /** A secret: a string (UTF-8 encoded) or raw key bytes. */
@@ -149,6 +156,8 @@ export interface ResolvedOptions {
   commitMode: "overwrite" | "merge";
   /** The `Clear-Site-Data` value sent on logout, or undefined. */
   clearSiteData: string | undefined;
+  /** Mark responses that read a signed-in session `private, no-store`. */
+  privateWhenSignedIn: boolean;
 }
 
 /** Minimum secret length, per OWASP ASVS 11.2.3 (≥ 128 bits of key material; 32 characters). */
@@ -236,6 +245,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (![undefined, true, false, "migrate"].includes(options.hashIds as never)) fail(`hashIds must be true, false or "migrate" (got ${String(options.hashIds)})`);
   const commitMode = options.commitMode ?? "overwrite";
   if (commitMode !== "overwrite" && commitMode !== "merge") fail(`commitMode must be "overwrite" or "merge" (got ${String(commitMode)})`);
+  if (![undefined, true, false].includes(options.privateWhenSignedIn as never)) fail(`privateWhenSignedIn must be true or false (got ${String(options.privateWhenSignedIn)})`);
   if (options.storage !== undefined && (typeof options.storage !== "object" || typeof options.storage.getItemRaw !== "function")) {
     fail("storage must be an unstorage Storage (createStorage({ driver }))");
   }
@@ -263,6 +273,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     onEvent: options.onEvent,
     hmac: options.hmac,
     commitMode,
+    privateWhenSignedIn: options.privateWhenSignedIn === true,
     clearSiteData: options.clearSiteData === true ? '"cache", "cookies", "storage"' : typeof options.clearSiteData === "string" && options.clearSiteData !== "" ? options.clearSiteData : undefined,
   };
 }

@@ -54,6 +54,10 @@ export interface SessionState {
   saved: boolean;
   /** Cookie attributes changed for this session (`session.cookie.override`), over the configured ones. */
   attrs: CookieOverrides | undefined;
+  /** The handler read or changed something that comes from the cookie (data, ID, user, flash…): the response varies by `Cookie`. */
+  read?: boolean;
+  /** `session.noStore()` was called: the response gets `Cache-Control: private, no-store`. */
+  noStore?: boolean;
 }
 
 /** Cookie attributes one session may change for itself (express-session's `req.session.cookie.httpOnly = false`, …). */
@@ -73,6 +77,9 @@ export interface CookieOverrides {
   /** `Priority` attribute. */
   priority?: "low" | "medium" | "high";
 }
+
+/** The longest `setUser` label: it is stored in every write of the record. */
+const MAX_LABEL = 200;
 
 let readState: (session: Session<any>) => SessionState;
 /** @internal The state behind a session (the manager's access; not re-exported). */
@@ -146,23 +153,27 @@ export class Session<D extends SessionData = SessionData> {
 
   /** The session's cookie lifetime, changeable per session (e.g. "remember me"). */
   get cookie(): SessionCookie {
+    this.#state.read = true;
     // Made on first use: most requests never look at it.
     return (this.#cookie ??= new CookieView(this.#state));
   }
 
   /** The session ID. Never put it in a body, URL or header other than the cookie. */
   get id(): string {
+    this.#state.read = true;
     return this.#state.id;
   }
 
   /** True when no stored record backs this session yet (no cookie came in, it was unknown or expired, or it was regenerated). */
   get isNew(): boolean {
+    this.#state.read = true;
     return !this.#state.stored;
   }
 
   /** The session's data. Mutate it freely; replacing it is a change too. */
   get data(): D {
     const s = this.#state;
+    s.read = true;
     if (s.snapshot === undefined) s.snapshot = isEmptyObject(s.data) ? "{}" : stringify(s.data);
     return s.data as D;
   }
@@ -174,11 +185,32 @@ export class Session<D extends SessionData = SessionData> {
     }
     s.data = value;
     s.dirty = true;
+    s.read = true;
   }
 
   /** True once `destroy()` was called. */
   get destroyed(): boolean {
     return this.#state.destroyed;
+  }
+
+  /**
+   * True once the handler read or changed anything that comes from the cookie (`data`, `id`, `isNew`,
+   * `userId`, `cookie`, flash values): its response must carry `Vary: Cookie` (the core and the adapters
+   * add it). Reading `accessed` or `destroyed` does not count.
+   */
+  get accessed(): boolean {
+    return this.#state.read === true;
+  }
+
+  /**
+   * Marks this response `Cache-Control: private, no-store` (and `Vary: Cookie`): no cache keeps it, so the
+   * browser's Back button after logout asks the server again instead of showing this signed-in page.
+   * Overrides the response's own `Cache-Control`. For every signed-in page at once, see the `privateWhenSignedIn` option.
+   */
+  noStore(): void {
+    const s = this.#state;
+    s.noStore = true;
+    s.read = true;
   }
 
   /**
@@ -196,6 +228,7 @@ export class Session<D extends SessionData = SessionData> {
 
   /** Discards changes made since the load and reads the record again. */
   reload(): Promise<void> {
+    this.#state.read = true;
     return this.#ctx.reload(this);
   }
 
@@ -216,16 +249,25 @@ export class Session<D extends SessionData = SessionData> {
 
   /** The user this session is bound to with `setUser`, if any. */
   get userId(): string | undefined {
+    this.#state.read = true;
     return this.#state.meta.u;
   }
 
   /**
    * Binds the session to a user, so that `sessions.listUserSessions(userId)` lists it and
    * `sessions.revokeUser(userId)` ends it. Call it at login, after `regenerate()`.
+   * `label` (at most 200 characters) is shown in that listing, e.g. the browser and system the user signed in from.
    */
-  setUser(userId: string): void {
+  setUser(userId: string, options: { label?: string } = {}): void {
     if (typeof userId !== "string" || userId.length === 0) throw new UnsessionError("ERR_STATE", "setUser needs a non-empty string");
+    const label = options.label;
+    if (label !== undefined && (typeof label !== "string" || label.length > MAX_LABEL)) {
+      throw new UnsessionError("ERR_STATE", `setUser: label must be a string of at most ${MAX_LABEL} characters`);
+    }
     const s = this.#state;
+    s.read = true;
+    if (label === undefined) delete s.meta.l;
+    else s.meta.l = label;
     s.meta.u = userId;
     s.boundUser = userId;
     s.dirty = true;
@@ -234,6 +276,7 @@ export class Session<D extends SessionData = SessionData> {
   /** Sets a flash value: readable once, from the next request on. */
   flash(key: string, value: unknown): void {
     const s = this.#state;
+    s.read = true;
     (s.flashOut ??= {})[key] = value;
     s.dirty = true;
   }
@@ -241,6 +284,7 @@ export class Session<D extends SessionData = SessionData> {
   /** Reads a flash value set by an earlier request, and removes it. */
   getFlash<T = unknown>(key: string): T | undefined {
     const s = this.#state;
+    s.read = true;
     if (!s.flashIn || !Object.prototype.hasOwnProperty.call(s.flashIn, key)) return undefined;
     const value = s.flashIn[key] as T;
     delete s.flashIn[key];

@@ -100,6 +100,8 @@ export interface RecordMeta {
   f?: Record<string, unknown>;
   /** User the session is bound to (for revocation). */
   u?: string;
+  /** A label for the user's listing of sessions (`setUser(id, { label })`), e.g. the browser. */
+  l?: string;
   /** Time of the last ID renewal, ms. */
   r?: number;
   /** On a renewal pointer: the ID that replaced this one (valid until `i`). */
@@ -173,12 +175,23 @@ export interface Sessions<D extends SessionData = SessionData> {
   loadFast(input: Request | RequestLike, options?: LoadOptions): MaybePromise<Session<D>>;
   /** Writes what changed (at most 1 store write) and returns the `Set-Cookie` value to send, or `null`. */
   commit(session: Session<D>): Promise<string | null>;
-  /** Writes what changed and returns the response with `Set-Cookie` (and `Cache-Control: no-store`) added. */
+  /** Writes what changed and returns the response with `Set-Cookie` and the caching headers (see `applyCookie`) added. */
   commit(session: Session<D>, response: Response): Promise<Response>;
   /** Like `commit(session)`, but answers synchronously when nothing has to be written or signed. */
   commitFast(session: Session<D>): MaybePromise<string | null>;
-  /** Adds a `Set-Cookie` value to a response (copying it when its headers are immutable), with `Cache-Control: no-store`. */
-  applyCookie(response: Response, setCookie: string | null): Response;
+  /**
+   * Adds a `Set-Cookie` value to a response (copying it when its headers are immutable), with `Cache-Control: no-store`.
+   * Given the `session`, it also adds the caching headers of `cacheHeaders`: `Vary: Cookie` when the session was read,
+   * `Cache-Control: private, no-store` for `session.noStore()` and `privateWhenSignedIn`.
+   */
+  applyCookie(response: Response, setCookie: string | null, session?: Session<D>): Response;
+  /**
+   * The caching headers a response needs, for adapters that write headers themselves (Node's `res.setHeader`):
+   * `vary` (the current `Vary` with `Cookie` appended) when the session was read; `cacheControl`: `no-store` when
+   * `setCookie` is not null, `private, no-store` for `session.noStore()` or, without a `Cache-Control` of the
+   * response's own, for a signed-in session with `privateWhenSignedIn`. An absent field: leave that header alone.
+   */
+  cacheHeaders(session: Session<D>, setCookie: string | null, current?: CurrentCacheHeaders): CacheHeaders;
   /** Signs the session's ID ahead of time, so that `commit` needs no await for it (Node writes headers synchronously). */
   prepare(session: Session<D>): Promise<string>;
   /**
@@ -191,8 +204,33 @@ export interface Sessions<D extends SessionData = SessionData> {
    * Returns how many index entries were removed. Costs 1 read + 1 delete per session + 1 index write.
    */
   revokeUser(userId: string, options?: { except?: Session<D> }): Promise<number>;
+  /**
+   * Ends one session of a user, named by the `sid` that `listUserSessions` reported ("sign out this device").
+   * Only sessions in that user's index can be ended; an unknown or malformed `sid` ends nothing. Returns whether
+   * a session was ended: its next request is anonymous. Costs 1 index read + 1 delete + 1 index write.
+   */
+  revokeUserSession(userId: string, sid: string): Promise<boolean>;
   /** Turns `(request, session, ...rest) => Response` into a plain fetch handler, for `Deno.serve`, `Bun.serve` and Workers. */
   wrap<A extends unknown[] = []>(handler: SessionHandler<D, A>, options?: WrapOptions<A>): (request: Request, ...rest: A) => Promise<Response>;
+}
+
+/** A header value as a host holds it: Web `Headers` give a string or null, Node's `res.getHeader` a number or an array too. */
+export type HeaderValue = string | number | readonly string[] | null | undefined;
+
+/** The caching headers a response has now, before the session's are applied (`sessions.cacheHeaders`). */
+export interface CurrentCacheHeaders {
+  /** The response's `Vary`, if any. */
+  vary?: HeaderValue;
+  /** The response's `Cache-Control`, if any. */
+  cacheControl?: HeaderValue;
+}
+
+/** The caching headers to set on a response (`sessions.cacheHeaders`); an absent field means "leave that header as it is". */
+export interface CacheHeaders {
+  /** The new `Vary` value (the existing one with `Cookie` appended). */
+  vary?: string;
+  /** The new `Cache-Control` value. */
+  cacheControl?: string;
 }
 
 /** Options of `wrap`. */

@@ -20,6 +20,8 @@ export interface UserSessionInfo {
   expiresAt: Date;
   /** True for the session passed as `current`. */
   current: boolean;
+  /** The label given to `session.setUser(userId, { label })`, if any. */
+  label?: string;
 }
 
 /** @internal What the index needs from the manager. */
@@ -41,9 +43,13 @@ export interface UserIndex {
   add(userId: string, id: string, now: number): Promise<void>;
   list(userId: string, currentId?: string): Promise<UserSessionInfo[]>;
   revoke(userId: string, exceptId?: string): Promise<number>;
+  revokeOne(userId: string, sid: string): Promise<boolean>;
 }
 
 type Entries = Record<string, number>;
+
+/** The shape of `UserSessionInfo.sid`: 16 hex characters. */
+const SID = /^[0-9a-f]{16}$/;
 
 /** @internal */
 export function createUserIndex(deps: UserIndexDeps): UserIndex {
@@ -65,14 +71,14 @@ export function createUserIndex(deps: UserIndexDeps): UserIndex {
 
   /** Live records of the index, read once each; dead keys are pruned from the returned entries. */
   const live = async (entries: Entries, now: number) => {
-    const found: { key: string; created: number; expires: number }[] = [];
+    const found: { key: string; created: number; expires: number; label: string | undefined }[] = [];
     for (const key of Object.keys(entries)) {
       const raw = await deps.readKey(key);
       if (raw === null || raw === undefined) {
         delete entries[key];
         continue;
       }
-      let meta: { c: number; i: number; n?: string } | undefined;
+      let meta: { c: number; i: number; n?: string; l?: string } | undefined;
       try {
         meta = parseRecord(raw).__unsession;
       } catch {
@@ -83,7 +89,7 @@ export function createUserIndex(deps: UserIndexDeps): UserIndex {
         delete entries[key];
         continue;
       }
-      found.push({ key, created: meta.c, expires });
+      found.push({ key, created: meta.c, expires, label: typeof meta.l === "string" ? meta.l : undefined });
     }
     return found;
   };
@@ -107,6 +113,7 @@ export function createUserIndex(deps: UserIndexDeps): UserIndex {
           createdAt: new Date(x.created),
           expiresAt: new Date(x.expires),
           current: x.key === currentKey,
+          ...(x.label === undefined ? {} : { label: x.label }),
         })),
       );
     },
@@ -122,6 +129,19 @@ export function createUserIndex(deps: UserIndexDeps): UserIndex {
       }
       await writeIndex(userId, entries);
       return count;
+    },
+    async revokeOne(userId, sid) {
+      // A handle that `list` cannot have produced names nothing (a forged or stale form field, not a programming error).
+      if (typeof sid !== "string" || !SID.test(sid)) return false;
+      const entries = await readIndex(userId);
+      for (const key of Object.keys(entries)) {
+        if ((await deps.hash(key)) !== sid) continue;
+        await deps.removeKey(key);
+        delete entries[key];
+        await writeIndex(userId, entries);
+        return true;
+      }
+      return false;
     },
   };
 }

@@ -2,6 +2,7 @@
  * From a session-aware handler to a plain fetch handler, and the response side of a commit.
  * @module
  */
+import { cacheHeadersOf } from "./caching.ts";
 import { UnsessionError } from "./errors.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Session } from "./session.ts";
@@ -16,16 +17,22 @@ export function errorResponse(error: unknown): Response {
   });
 }
 
-/** @internal Adds `Set-Cookie` (and `Cache-Control: no-store`, optionally `Clear-Site-Data`) to a response. */
-export function createApplyCookie(o: ResolvedOptions): (response: Response, setCookie: string | null) => Response {
+/**
+ * @internal Adds `Set-Cookie` and the caching headers (see caching.ts) to a response, optionally `Clear-Site-Data`.
+ * Without `session`, only a response that carries a cookie changes (`Cache-Control: no-store`).
+ */
+export function createApplyCookie(o: ResolvedOptions): (response: Response, setCookie: string | null, session?: Session<any>) => Response {
   const clearPrefix = `${o.name}=;`;
-  return (response: Response, setCookie: string | null): Response => {
-    if (setCookie === null) return response;
+  return (response: Response, setCookie: string | null, session?: Session<any>): Response => {
+    if (setCookie === null && (session === undefined || !session.accessed)) return response;
+    const cache = cacheHeadersOf(o, session, setCookie, { vary: response.headers.get("vary"), cacheControl: response.headers.get("cache-control") });
+    if (setCookie === null && cache === undefined) return response;
     // OWASP session cheat sheet: optionally ask the browser to drop what it kept for the site on logout.
-    const clearSite = o.clearSiteData !== undefined && setCookie.startsWith(clearPrefix) ? o.clearSiteData : undefined;
+    const clearSite = o.clearSiteData !== undefined && setCookie !== null && setCookie.startsWith(clearPrefix) ? o.clearSiteData : undefined;
     const add = (headers: Headers): void => {
-      headers.append("set-cookie", setCookie);
-      headers.set("cache-control", "no-store");
+      if (setCookie !== null) headers.append("set-cookie", setCookie);
+      if (cache?.vary !== undefined) headers.set("vary", cache.vary);
+      if (cache?.cacheControl !== undefined) headers.set("cache-control", cache.cacheControl);
       if (clearSite !== undefined) headers.set("clear-site-data", clearSite);
     };
     try {
@@ -38,14 +45,13 @@ export function createApplyCookie(o: ResolvedOptions): (response: Response, setC
       return copy;
     }
   };
-
 }
 
 /** @internal What `wrapHandler` needs from the manager. */
 export interface WrapDeps<D extends SessionData> {
   loadFast(input: Request | RequestLike, options?: LoadOptions): MaybePromise<Session<D>>;
   commitFast(session: Session<D>): MaybePromise<string | null>;
-  applyCookie(response: Response, setCookie: string | null): Response;
+  applyCookie(response: Response, setCookie: string | null, session?: Session<D>): Response;
 }
 
 /** @internal The implementation of `sessions.wrap`. */
@@ -71,12 +77,12 @@ export function wrapHandler<D extends SessionData, A extends unknown[]>(
       // A failed logout still clears the cookie (checklist 26); other changes of a failed handler are not committed.
       if (error instanceof UnsessionError) {
         const out = await onError(error, request);
-        return session.destroyed ? applyCookie(out, await commitFast(session)) : out;
+        return session.destroyed ? applyCookie(out, await commitFast(session), session) : out;
       }
       throw error;
     }
     try {
-      return applyCookie(response, await commitFast(session));
+      return applyCookie(response, await commitFast(session), session);
     } catch (error) {
       if (!(error instanceof UnsessionError)) throw error;
       return onError(error, request);

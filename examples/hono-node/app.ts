@@ -7,10 +7,11 @@ import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { html, raw } from "hono/html";
 import { secureHeaders } from "hono/secure-headers";
-import type { HtmlEscapedString } from "hono/utils/html";
 import type { Storage } from "unstorage";
 // In your app: import { session, type SessionEnv } from "unsession/hono";
 import { session, type HonoSessionOptions, type SessionEnv } from "../../adapters/hono.ts";
+import { deviceOf, devicesView } from "./devices.ts";
+import { money, page } from "./layout.ts";
 
 /** What the shop keeps in a session. */
 export interface ShopData {
@@ -66,50 +67,6 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-const money = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
-const cartCount = (cart: Record<string, number> | undefined): number => Object.values(cart ?? {}).reduce((n, q) => n + q, 0);
-
-const page = (title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>, d: ShopData, flash?: string) => html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · unsession shop</title>
-<style>
-  body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #1d2330; }
-  header { background: #1d2330; color: #fff; padding: .8rem 1.5rem; display: flex; gap: 1.5rem; align-items: center; }
-  header a { color: #fff; text-decoration: none; }
-  header .grow { flex: 1; }
-  main { max-width: 46rem; margin: 1.5rem auto; padding: 0 1rem; }
-  .card { background: #fff; border-radius: 8px; padding: 1rem 1.25rem; box-shadow: 0 1px 3px #0002; margin-bottom: 1rem; }
-  .flash { background: #e6f4ea; border: 1px solid #9bd3ac; padding: .6rem 1rem; border-radius: 6px; margin-bottom: 1rem; }
-  .error { background: #fdecea; border-color: #f1a9a0; }
-  .products { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); gap: 1rem; }
-  button { background: #3451b2; color: #fff; border: 0; border-radius: 5px; padding: .4rem .9rem; font: inherit; cursor: pointer; }
-  input { font: inherit; padding: .35rem .5rem; border: 1px solid #bbb; border-radius: 5px; width: 100%; box-sizing: border-box; }
-  label { display: block; margin: .5rem 0; }
-  table { width: 100%; border-collapse: collapse; } td, th { padding: .3rem; text-align: left; border-bottom: 1px solid #eee; }
-  small { color: #666; }
-</style>
-</head>
-<body>
-<header>
-  <a href="/"><strong>unsession shop</strong></a>
-  <a href="/cart" id="cart-link">Cart (${cartCount(d.cart)})</a>
-  <span class="grow"></span>
-  ${d.user
-    ? html`<span id="user">Signed in as <strong>${d.user}</strong></span>
-      <form method="post" action="/logout" style="margin:0"><button id="logout">Log out</button></form>`
-    : html`<a href="/login" id="login-link">Log in</a>`}
-</header>
-<main>
-${flash ? html`<p class="flash" id="flash" role="status">${flash}</p>` : ""}
-${body}
-<p><small id="views">Pages viewed in this session: ${d.views ?? 0}</small></p>
-</main>
-</body>
-</html>`;
-
 /**
  * Builds the shop. Every route but `/healthz` uses the session; `/healthz` shows that a request that
  * touches no session gets no cookie.
@@ -123,7 +80,10 @@ export function createApp(options: ShopOptions): Hono<ShopEnv> {
   const app = new Hono<ShopEnv>();
   app.use(secureHeaders());
   app.use(csrf()); // form POSTs must come from this origin (Origin / Sec-Fetch-Site)
-  app.use(session<ShopData>({ secret: options.secret, storage: options.storage, ...options.session }));
+  // privateWhenSignedIn: every page a signed-in user sees is `Cache-Control: private, no-store`, so after
+  // logging out, Back shows the logged-out page instead of the signed-in one from the browser's cache.
+  const shopSession = session<ShopData>({ secret: options.secret, storage: options.storage, privateWhenSignedIn: true, ...options.session });
+  app.use(shopSession);
 
   app.get("/healthz", (c) => c.text("ok"));
   app.get("/favicon.ico", (c) => c.body(null, 204)); // browsers ask for it: not a page view
@@ -170,6 +130,8 @@ export function createApp(options: ShopOptions): Hono<ShopEnv> {
     // A new session ID at login (session fixation, OWASP); the anonymous cart comes along.
     await s.regenerate({ keepData: true });
     s.data.user = username;
+    // Lists this session under the user ("Your sessions"), labelled with the browser it was opened in.
+    s.setUser(username, { label: deviceOf(c.req.header("user-agent")) });
     s.flash("message", `Welcome back, ${username}!`);
     return c.redirect("/", 303);
   });
@@ -212,6 +174,39 @@ export function createApp(options: ShopOptions): Hono<ShopEnv> {
     const s = c.get("session");
     delete s.data.cart;
     return c.redirect("/cart", 303);
+  });
+
+  // "Your sessions": the devices signed in to this account (`listUserSessions`: metadata only, no session IDs).
+  app.get("/sessions", async (c) => {
+    const s = c.get("session");
+    const user = s.data.user;
+    if (!user) {
+      s.flash("message", "Log in to see your sessions.");
+      return c.redirect("/login", 303);
+    }
+    const list = await shopSession.sessions(c).listUserSessions(user, s);
+    return c.html(page("Your sessions", devicesView(user, list), s.data, s.getFlash<string>("message")));
+  });
+
+  // Sign out one session, named by the handle the listing gave (never an ID): only this user's sessions can be ended.
+  app.post("/sessions/revoke", async (c) => {
+    const s = c.get("session");
+    const user = s.data.user;
+    if (!user) return c.redirect("/login", 303);
+    const sid = (await c.req.parseBody()).sid;
+    const done = typeof sid === "string" && (await shopSession.sessions(c).revokeUserSession(user, sid));
+    s.flash("message", done ? "That session is signed out." : "That session had already ended.");
+    return c.redirect("/sessions", 303);
+  });
+
+  // Sign out everywhere else (after a password change, a lost phone…): every session of the user but this one.
+  app.post("/sessions/revoke-others", async (c) => {
+    const s = c.get("session");
+    const user = s.data.user;
+    if (!user) return c.redirect("/login", 303);
+    const count = await shopSession.sessions(c).revokeUser(user, { except: s });
+    s.flash("message", count === 1 ? "Signed out 1 other session." : `Signed out ${count} other sessions.`);
+    return c.redirect("/sessions", 303);
   });
 
   return app;

@@ -126,6 +126,82 @@ describe("example: hono-node shop (app.request)", () => {
   });
 });
 
+describe("example: caching headers and \"Your sessions\" (app.request)", () => {
+  const app = createApp({ secret, iterations: 1000 });
+  const logIn = async (userAgent = "curl/8.0") => {
+    const c = client(app);
+    await c.request("/login", { method: "POST", headers: { "user-agent": userAgent }, body: "username=demo&password=demo" });
+    expect(c.sid).not.toBeNull();
+    return c;
+  };
+  const sidsOf = (page: string) => [...page.matchAll(/data-sid="([0-9a-f]{16})"/g)].map((m) => m[1]!);
+
+  it("marks signed-in pages private, no-store with Vary: Cookie; anonymous pages vary by Cookie only", async () => {
+    const anonymous = await client(app).request("/cart");
+    expect(anonymous.headers.get("vary")).toBe("Cookie");
+    expect(anonymous.headers.get("cache-control")).toBe("no-store"); // the first visit sets the cookie
+    const c = client(app);
+    await c.request("/");
+    const again = await c.request("/cart");
+    expect(again.headers.get("set-cookie")).toBeNull();
+    expect(again.headers.get("cache-control")).toBeNull();
+    await c.post("/login", { username: "demo", password: "demo" });
+    const cart = await c.request("/cart");
+    expect(cart.headers.get("set-cookie")).toBeNull();
+    expect(cart.headers.get("cache-control")).toBe("private, no-store");
+    expect(cart.headers.get("vary")).toBe("Cookie");
+    expect((await app.request("/healthz")).headers.get("vary")).toBeNull();
+  });
+
+  it("lists the user's sessions with a device label and without session IDs", async () => {
+    const laptop = await logIn("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36");
+    await logIn("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1");
+    const res = await laptop.request("/sessions");
+    expect(res.headers.get("cache-control")).toBe("private, no-store");
+    const page = await res.text();
+    expect(page).toContain("Chrome on Linux");
+    expect(page).toContain("Safari on iPhone");
+    expect(page).toMatch(/id="this-device"/);
+    const id = decodeURIComponent(laptop.sid!).slice(2).split(".")[0]!;
+    expect(page).not.toContain(id);
+  });
+
+  it("signs out one other session by its listed handle, and refuses a handle that is not the user's", async () => {
+    const a = await logIn();
+    const b = await logIn();
+    const page = await (await a.request("/sessions")).text();
+    const current = /data-sid="([0-9a-f]{16})" id="this-device"/.exec(page)![1];
+    const other = sidsOf(page).find((sid) => sid !== current)!;
+    const done = await a.post("/sessions/revoke", { sid: other });
+    expect(done.status).toBe(303);
+    expect(await (await a.request("/sessions")).text()).toContain("That session is signed out.");
+    expect(await (await b.request("/")).text()).not.toContain("Signed in");
+    expect(await (await a.request("/")).text()).toContain("Signed in as <strong>demo</strong>");
+    await a.post("/sessions/revoke", { sid: "0123456789abcdef" });
+    expect(await (await a.request("/sessions")).text()).toContain("That session had already ended.");
+  });
+
+  it("signs out everywhere else, keeping this session", async () => {
+    const a = await logIn();
+    const others = [await logIn(), await logIn()];
+    await a.post("/sessions/revoke-others");
+    const page = await (await a.request("/sessions")).text();
+    expect(page).toMatch(/Signed out \d+ other sessions?\./);
+    expect(sidsOf(page)).toHaveLength(1);
+    for (const other of others) expect(await (await other.request("/")).text()).not.toContain("Signed in");
+  });
+
+  it("sends an anonymous visitor of /sessions to the login page, and ignores its revoke posts", async () => {
+    const c = client(app);
+    const res = await c.request("/sessions");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/login");
+    expect(await (await c.request("/login")).text()).toContain("Log in to see your sessions.");
+    expect((await c.post("/sessions/revoke", { sid: "0123456789abcdef" })).headers.get("location")).toBe("/login");
+    expect((await c.post("/sessions/revoke-others")).headers.get("location")).toBe("/login");
+  });
+});
+
 describe("example: password helpers", () => {
   it("hashes with PBKDF2 deterministically per salt, and compares in constant time", async () => {
     const salt = new Uint8Array(16).fill(7);

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startExample, type ExampleServer } from "./server.ts";
 
@@ -87,5 +87,98 @@ describe.skipIf(!executablePath)("e2e: examples/hono-node in headless Chromium",
     await expect(page.locator("#empty").count()).resolves.toBe(1);
     await expect(page.locator("#login-link").count()).resolves.toBe(1);
     await context.close();
+  });
+
+  /** Logs `page` in as demo/demo from the login form. */
+  const logIn = async (page: Page) => {
+    await page.goto(server.url + "/login");
+    await page.fill('input[name="username"]', "demo");
+    await page.fill('input[name="password"]', "demo");
+    await page.click("#submit");
+    await page.waitForURL(server.url + "/");
+    await expect(page.locator("#user").textContent()).resolves.toContain("demo");
+  };
+
+  it("Back after log-out shows the logged-out page, not the signed-in cart from the cache", { timeout: 120_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const page = await context.newPage();
+    const shot = (name: string) => page.screenshot({ path: `${shots}${name}.png`, fullPage: true });
+    await logIn(page);
+    await page.click("#add-socks");
+    await page.waitForURL("**/cart");
+    const cart = await page.goto(server.url + "/cart");
+    expect(cart!.headers()["cache-control"]).toBe("private, no-store");
+    expect(cart!.headers()["vary"]).toContain("Cookie");
+    await expect(page.locator('tr[data-item="socks"] .qty').textContent()).resolves.toBe("1");
+    await shot("7-cart-before-logout");
+
+    await page.click("#logout");
+    await page.waitForURL("**/logout");
+    await page.goBack();
+    await page.waitForURL("**/cart");
+    await shot("8-back-after-logout");
+    await expect(page.locator("#user").count()).resolves.toBe(0);
+    await expect(page.locator("#login-link").count()).resolves.toBe(1);
+    await expect(page.locator("#empty").count()).resolves.toBe(1);
+    await expect(page.content()).resolves.not.toContain("Wool socks");
+    await context.close();
+  });
+
+  it("\"Your sessions\": two devices, sign out the other one, then everywhere else", { timeout: 180_000 }, async () => {
+    const laptop = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 760 },
+      isMobile: true,
+      userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1",
+    });
+    const a = await laptop.newPage();
+    const b = await phone.newPage();
+    await logIn(a);
+    await logIn(b);
+
+    await a.click("#sessions-link");
+    await a.waitForURL("**/sessions");
+    await expect(a.locator("#devices li").count()).resolves.toBe(2);
+    await expect(a.locator("#this-device strong").textContent()).resolves.toBe("Chrome on Linuxthis device");
+    await expect(a.locator("#devices li:not(#this-device) strong").textContent()).resolves.toBe("Safari on iPhone");
+    expect(await a.content()).not.toContain(decodeURIComponent((await laptop.cookies()).find((c) => c.name === "sid")!.value).slice(2, 20));
+    await a.screenshot({ path: `${shots}9-sessions-two-devices.png`, fullPage: true });
+
+    // Device A signs device B out; B is anonymous on its next request.
+    await a.click("#devices li:not(#this-device) button.revoke");
+    await a.waitForURL("**/sessions");
+    await expect(a.locator("#flash").textContent()).resolves.toBe("That session is signed out.");
+    await expect(a.locator("#devices li").count()).resolves.toBe(1);
+    await a.screenshot({ path: `${shots}10-sessions-signed-out-other.png`, fullPage: true });
+    await b.reload();
+    await expect(b.locator("#login-link").count()).resolves.toBe(1);
+    await expect(b.locator("#user").count()).resolves.toBe(0);
+    await b.screenshot({ path: `${shots}11-phone-signed-out.png`, fullPage: true });
+    await b.goto(server.url + "/sessions");
+    await b.waitForURL("**/login");
+    await logIn(b);
+    await b.goto(server.url + "/sessions");
+    await b.screenshot({ path: `${shots}11b-phone-sessions.png`, fullPage: true });
+
+    // B signed in again, and a third browser signs in: A signs out everywhere else.
+    const tablet = await browser.newContext();
+    const t = await tablet.newPage();
+    await logIn(t);
+    await a.reload();
+    await expect(a.locator("#devices li").count()).resolves.toBe(3);
+    await a.click("#revoke-others");
+    await a.waitForURL("**/sessions");
+    await expect(a.locator("#flash").textContent()).resolves.toBe("Signed out 2 other sessions.");
+    await expect(a.locator("#devices li").count()).resolves.toBe(1);
+    await expect(a.locator("#only-this").count()).resolves.toBe(1);
+    await a.screenshot({ path: `${shots}12-sessions-everywhere-else.png`, fullPage: true });
+    for (const other of [b, t]) {
+      await other.goto(server.url + "/sessions");
+      await other.waitForURL("**/login");
+      await expect(other.locator("#flash").textContent()).resolves.toBe("Log in to see your sessions.");
+    }
+    await a.goto(server.url + "/cart");
+    await expect(a.locator("#user").textContent()).resolves.toContain("demo");
+    await Promise.all([laptop.close(), phone.close(), tablet.close()]);
   });
 });

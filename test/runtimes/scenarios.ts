@@ -160,4 +160,23 @@ export const scenarios: readonly Scenario[] = [
       assert.equal((await client.send("/flash")).text, "none", "read once");
     },
   },
+  {
+    name: "adds Vary: Cookie to responses that read the session, no-store to those that set or clear the cookie",
+    async run(fetch, assert) {
+      const untouched = await fetch("/runtime");
+      await untouched.text();
+      assert.equal(untouched.headers.get("vary"), null, "a handler that never touched the session: no Vary");
+      const login = await fetch("/login?user=eve", post);
+      await login.text();
+      assert.equal(login.headers.get("cache-control"), "no-store", "the response that sets the cookie is never stored");
+      const headers = { cookie: login.headers.getSetCookie()[0]!.split(";")[0]! };
+      const me = await fetch("/me", { headers });
+      assert.equal(await me.text(), "user: eve");
+      assert.equal(me.headers.get("vary"), "Cookie", "a response that read the session varies by Cookie");
+      assert.equal(me.headers.get("set-cookie"), null);
+      const logout = await fetch("/logout", { ...post, headers });
+      await logout.text();
+      assert.equal(logout.headers.get("cache-control"), "no-store", "the response that clears the cookie is never stored");
+    },
+  },
 ];
