@@ -15,7 +15,7 @@ import { fromExpressStore, isStorage, MemoryStore, StorageStore, Store, type Exp
 const warn = (message: string): void => void process.emitWarning(message, { type: "DeprecationWarning", code: "EXPRESS_SESSION" });
 
 /** Options of the core that the Express adapter passes through unchanged (times in seconds, as in the core). */
-export type CoreExtras = Pick<SessionOptions, "idleTimeout" | "absoluteTimeout" | "touchAfter" | "renewAfter" | "renewGrace" | "onEvent" | "commitMode">;
+export type CoreExtras = Pick<SessionOptions, "idleTimeout" | "absoluteTimeout" | "touchAfter" | "renewAfter" | "renewGrace" | "onEvent" | "commitMode" | "privateWhenSignedIn">;
 
 /** express-session's options (times in milliseconds), plus a few of the core's (times in seconds). */
 export interface ExpressSessionOptions extends CoreExtras {
@@ -218,6 +218,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       renewGrace: opts.renewGrace,
       onEvent: opts.onEvent,
       commitMode: opts.commitMode,
+      privateWhenSignedIn: opts.privateWhenSignedIn,
     });
   /** Runs core calls that may generate an ID (load with renewal, prepare, regenerate, commit) with genid's request. */
   const within = <T>(req: any, fn: () => T): T => {

@@ -117,14 +117,19 @@ export function attach(ctx: AttachContext, mgr: Sessions, config: CookieConfig, 
       return fail(error);
     }
     const apply = (setCookie: string | null): void => {
-      if (!withCookie || setCookie === null || res.headersSent) return;
-      if (config.invalidExpires) return fail(new TypeError("option expires is invalid"));
-      if (typeof res.appendHeader === "function") res.appendHeader("Set-Cookie", setCookie);
-      else {
-        const prev = res.getHeader("Set-Cookie");
-        res.setHeader("Set-Cookie", prev === undefined ? setCookie : [...(Array.isArray(prev) ? prev : [String(prev)]), setCookie]);
+      if (!withCookie || res.headersSent) return;
+      if (setCookie !== null) {
+        if (config.invalidExpires) return fail(new TypeError("option expires is invalid"));
+        if (typeof res.appendHeader === "function") res.appendHeader("Set-Cookie", setCookie);
+        else {
+          const prev = res.getHeader("Set-Cookie");
+          res.setHeader("Set-Cookie", prev === undefined ? setCookie : [...(Array.isArray(prev) ? prev : [String(prev)]), setCookie]);
+        }
       }
-      if (!res.hasHeader("Cache-Control")) res.setHeader("Cache-Control", "no-store");
+      // The core's caching rules: Vary: Cookie, no-store with the cookie, private pages (checklist 29).
+      const headers = mgr.cacheHeaders(core, setCookie, { vary: res.getHeader("Vary"), cacheControl: res.getHeader("Cache-Control") });
+      if (headers.vary !== undefined) res.setHeader("Vary", headers.vary);
+      if (headers.cacheControl !== undefined) res.setHeader("Cache-Control", headers.cacheControl);
     };
     return isPromise(result) ? result.then(apply, fail) : apply(result);
   };
