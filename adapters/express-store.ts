@@ -6,8 +6,15 @@
  */
 import { EventEmitter } from "node:events";
 import { serialize } from "cookie-es";
-import type { Storage } from "unstorage";
-import { storageStore, type SessionStore } from "../src/index.ts";
+import { storageStore, type SessionStore, type StorageLike } from "../src/index.ts";
+
+/** What this adapter uses of an unstorage `Storage` (declared structurally: see `StorageLike` in the core). */
+export interface Storage extends StorageLike {
+  /** Keys under a base (for `store.length`). */
+  getKeys(base?: string): Promise<string[]>;
+  /** Removes keys under a base (for `store.clear`). */
+  clear(base?: string): Promise<void>;
+}
 
 /** A callback in Node style. */
 export type Callback<T = any> = (err?: any, value?: T) => void;

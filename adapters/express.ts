@@ -17,7 +17,6 @@
  */
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Storage } from "unstorage";
 import { createSessions, storageStore, type MaybePromise, type SameSite, type SessionOptions, type Session as CoreSession, type SessionStore, type Sessions } from "../src/index.ts";
 import {
   Cookie,
@@ -31,6 +30,7 @@ import {
   type Callback,
   type CookieOptions,
   type ExpressStore,
+  type Storage,
 } from "./express-store.ts";
 
 export { Cookie, MemoryStore, Store, StorageStore };

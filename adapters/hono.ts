@@ -31,7 +31,7 @@ export interface HonoSessionOptions extends SessionOptions {
 }
 
 /** Hono `Env` fragment that types `c.get("session")`: `new Hono<SessionEnv<{ userId?: string }>>()`. */
-export type SessionEnv<D extends SessionData = SessionData> = { Variables: { session: Session<D> } };
+export type SessionEnv<D extends object = SessionData> = { Variables: { session: Session<D> } };
 
 /** Options, or a function of the context that returns them (on Workers, secrets and bindings live in `c.env`). */
 export type SessionOptionsInput<E extends Env = any> = HonoSessionOptions | ((c: Context<E>) => HonoSessionOptions);
@@ -50,7 +50,7 @@ const httpError = (error: unknown): unknown => {
 };
 
 /** One manager per distinct configuration: the same object, or the same store + the same serialisable options and functions. */
-const managerCache = <D extends SessionData>(): ((options: HonoSessionOptions) => Sessions<D>) => {
+const managerCache = <D extends object>(): ((options: HonoSessionOptions) => Sessions<D>) => {
   const byObject = new WeakMap<object, Sessions<D>>();
   const byStore = new WeakMap<object, Map<string, Sessions<D>>>();
   const fnIds = new WeakMap<object, number>();
@@ -97,7 +97,7 @@ const managerCache = <D extends SessionData>(): ((options: HonoSessionOptions) =
  * the session is not committed unless `commitOnError` is set; a destroyed session still clears its cookie.
  * Changes made inside a stream callback after the response was returned are not committed.
  */
-export function session<D extends SessionData = SessionData, E extends Env = any>(options: SessionOptionsInput<E>): MiddlewareHandler<SessionEnv<D>> {
+export function session<D extends object = SessionData, E extends Env = any>(options: SessionOptionsInput<E>): MiddlewareHandler<SessionEnv<D>> {
   const managerOf = managerCache<D>();
   let resolve: (c: Context<SessionEnv<D>>) => [Sessions<D>, HonoSessionOptions];
   if (typeof options === "function") {

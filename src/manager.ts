@@ -33,7 +33,7 @@ const TOMBSTONE_MAX = 10_000;
  * }));
  * ```
  */
-export function createSessions<D extends SessionData = SessionData>(options: SessionOptions): Sessions<D> {
+export function createSessions<D extends object = SessionData>(options: SessionOptions): Sessions<D> {
   const o = resolveOptions(options);
   const signer = createSigner(o.secrets);
   const rawStore: SessionStore = options.store ?? (options.storage ? storageStore(options.storage) : memoryStore());

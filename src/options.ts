@@ -2,16 +2,15 @@
  * The options of `createSessions`, their defaults and their validation.
  * @module
  */
-import type { Storage } from "unstorage";
 import { UnsessionError } from "./errors.ts";
-import type { CookieOptions, SessionEvent, SessionStore } from "./types.ts";
+import type { CookieOptions, SessionEvent, SessionStore, StorageLike } from "./types.ts";
 
 /** Options of `createSessions`. Times are in seconds unless named otherwise. */
 export interface SessionOptions {
   /** Secret(s) of at least 32 characters. An array rotates: the first signs, all verify. */
   secret: string | readonly string[];
-  /** Any unstorage `Storage`. Default: the embedded bounded memory store. */
-  storage?: Storage;
+  /** Any unstorage `Storage` (`createStorage({ driver })`). Default: the embedded bounded memory store. */
+  storage?: StorageLike;
   /** A `SessionStore` (takes precedence over `storage`), e.g. `memoryStore({ max })`. */
   store?: SessionStore;
   /** Key prefix of records in the storage. @default "sess:" */

@@ -42,14 +42,14 @@ export function createApplyCookie(o: ResolvedOptions): (response: Response, setC
 }
 
 /** @internal What `wrapHandler` needs from the manager. */
-export interface WrapDeps<D extends SessionData> {
+export interface WrapDeps<D extends object> {
   loadFast(input: Request | RequestLike, options?: LoadOptions): MaybePromise<Session<D>>;
   commitFast(session: Session<D>): MaybePromise<string | null>;
   applyCookie(response: Response, setCookie: string | null): Response;
 }
 
 /** @internal The implementation of `sessions.wrap`. */
-export function wrapHandler<D extends SessionData, A extends unknown[]>(
+export function wrapHandler<D extends object, A extends unknown[]>(
   deps: WrapDeps<D>,
   handler: SessionHandler<D, A>,
   wrapOptions?: WrapOptions<A>,
