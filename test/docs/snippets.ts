@@ -10,6 +10,9 @@
  * -->
  * ```
  *
+ * A table can be checked too: `<!-- snippet: table, column=3` + `before:` lines (imports, `secret`) above it
+ * turns each `store: …`/`storage: …` code span of that column into `createSessions({ secret, … })`.
+ *
  * Flags: `fragment` (needs the hidden `before:` lines to compile), `run` (executed on Node after the
  * type-check, with its `after:` lines, which see the block's default export as `snippetDefault`; it must end
  * by itself), `deno` / `bun` (typed against the small
@@ -38,7 +41,7 @@ export interface Snippet {
 
 const LANGS: Record<string, "ts" | "js"> = { ts: "ts", typescript: "ts", tsx: "ts", js: "js", javascript: "js", mjs: "js" };
 /** The flags a marker may carry; any other word is an error, so that a typo is not silently ignored. */
-export const FLAGS: ReadonlySet<string> = new Set(["fragment", "run", "deno", "bun"]);
+export const FLAGS: ReadonlySet<string> = new Set(["fragment", "run", "deno", "bun", "table"]);
 
 /** The markdown files whose blocks must work: README.md and docs/*.md. */
 export function markdownFiles(root: string): string[] {
@@ -69,12 +72,38 @@ function markerAbove(lines: string[], fence: number): { flags: Set<string>; befo
   return { flags, before, after, line: start + 1 };
 }
 
+/** Code spans of one table column that set a store: `storage: …` or `store: …`. */
+const STORE_OPTION = /^(?:store|storage)\s*:/;
+
+/**
+ * A table marked `<!-- snippet: table, column N … -->`: each row's `store: …`/`storage: …` code spans in
+ * column N become `createSessions({ secret, <span> })` on the row's own line, so that errors point at the row.
+ */
+function tableAt(lines: string[], start: number, column: number, where: string): string {
+  const code: string[] = [];
+  for (let i = start; i < lines.length && lines[i]!.trim().startsWith("|"); i++) {
+    const cell = lines[i]!.split("|")[column] ?? "";
+    const spans = [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!).filter((span) => STORE_OPTION.test(span));
+    code.push(spans.map((span) => `void createSessions({ secret, ${span} });`).join(" "));
+  }
+  if (!code.some(Boolean)) throw new Error(`${where}: the marked table has no \`store:\`/\`storage:\` span in column ${column}`);
+  return code.join("\n");
+}
+
 /** Every TypeScript/JavaScript block of one markdown file. */
 export function snippetsOf(root: string, file: string): Snippet[] {
   const lines = readFileSync(file, "utf8").split("\n");
   const name = relative(root, file);
   const out: Snippet[] = [];
   for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.startsWith("|") && !lines[i - 1]?.startsWith("|")) {
+      const marker = markerAbove(lines, i);
+      const column = [...(marker?.flags ?? [])].find((flag) => /^column=\d+$/.test(flag));
+      if (marker?.flags.has("table") && column) {
+        const where = `${name}:${i}`; // code line k is markdown line i + k, as for a fence on line i
+        out.push({ where, lang: "ts", code: tableAt(lines, i, Number(column.slice(7)), where), flags: marker.flags, before: marker.before, after: marker.after });
+      }
+    }
     const open = /^(\s*)```+\s*([\w-]*)/.exec(lines[i]!);
     if (!open) continue;
     const indent = open[1]!;
@@ -84,7 +113,7 @@ export function snippetsOf(root: string, file: string): Snippet[] {
     if (lang) {
       const where = `${name}:${i + 1}`;
       const marker = markerAbove(lines, i);
-      for (const flag of marker?.flags ?? []) if (!FLAGS.has(flag)) throw new Error(`${where}: unknown snippet flag "${flag}" (known: ${[...FLAGS].join(", ")})`);
+      for (const flag of marker?.flags ?? []) if (!FLAGS.has(flag) || flag === "table") throw new Error(`${where}: unknown snippet flag "${flag}" (known: ${[...FLAGS].join(", ")})`);
       out.push({
         where,
         lang,
