@@ -48,7 +48,7 @@ export interface DurableObjectNamespaceLike {
 }
 
 /** A Worker handler that receives the session: the core's handler shape, plus `env` and `ctx`. */
-export type WorkerSessionHandler<D extends SessionData, E> = (
+export type WorkerSessionHandler<D extends object, E> = (
   request: Request,
   session: Session<D>,
   env: E,
@@ -65,7 +65,7 @@ export interface WorkerSessionOptions extends SessionOptions {
 export type WorkerFetch<E> = (request: Request, env: E, ctx: ExecutionContextLike) => Promise<Response>;
 
 /** The `fetch` made by `withSession`, with access to its session manager (e.g. `revokeUser`). */
-export interface WorkerSessionFetch<D extends SessionData, E> extends WorkerFetch<E> {
+export interface WorkerSessionFetch<D extends object, E> extends WorkerFetch<E> {
   /** The session manager used for `env`: `listUserSessions`, `revokeUser`, `load`/`commit` outside `fetch`. */
   sessions(env: E): Sessions<D>;
 }
@@ -80,7 +80,7 @@ export const KV_MIN_TTL = 60;
  * `ctx.waitUntil`, so they never delay the response. Caching headers are the core's: `Vary: Cookie` when the
  * handler read the session, `no-store` with a cookie, `private, no-store` after `session.noStore()` or with `privateWhenSignedIn`.
  */
-export function withSession<D extends SessionData = SessionData, E = unknown>(
+export function withSession<D extends object = SessionData, E = unknown>(
   handler: WorkerSessionHandler<D, E>,
   options: WorkerSessionOptions | ((env: E) => WorkerSessionOptions),
 ): WorkerSessionFetch<D, E> {

@@ -31,10 +31,10 @@ export interface HonoSessionOptions extends SessionOptions {
 }
 
 /** Hono `Env` fragment that types `c.get("session")`: `new Hono<SessionEnv<{ userId?: string }>>()`. */
-export type SessionEnv<D extends SessionData = SessionData> = { Variables: { session: Session<D> } };
+export type SessionEnv<D extends object = SessionData> = { Variables: { session: Session<D> } };
 
 /** The session middleware, with access to its session manager (`listUserSessions`, `revokeUser`, `revokeUserSession`). */
-export interface SessionMiddleware<D extends SessionData = SessionData, E extends Env = any> extends MiddlewareHandler<SessionEnv<D>> {
+export interface SessionMiddleware<D extends object = SessionData, E extends Env = any> extends MiddlewareHandler<SessionEnv<D>> {
   /**
    * The session manager that serves `c`. With fixed options, `c` may be omitted; with options given as a
    * function of the context, pass the request's context.
@@ -59,7 +59,7 @@ const httpError = (error: unknown): unknown => {
 };
 
 /** One manager per distinct configuration: the same object, or the same store + the same serialisable options and functions. */
-const managerCache = <D extends SessionData>(): ((options: HonoSessionOptions) => Sessions<D>) => {
+const managerCache = <D extends object>(): ((options: HonoSessionOptions) => Sessions<D>) => {
   const byObject = new WeakMap<object, Sessions<D>>();
   const byStore = new WeakMap<object, Map<string, Sessions<D>>>();
   const fnIds = new WeakMap<object, number>();
@@ -111,7 +111,7 @@ const managerCache = <D extends SessionData>(): ((options: HonoSessionOptions) =
  * `middleware.sessions(c)` is the manager behind it, e.g. for a "your devices" page:
  * `await shopSession.sessions(c).listUserSessions(user, c.get("session"))`.
  */
-export function session<D extends SessionData = SessionData, E extends Env = any>(options: SessionOptionsInput<E>): SessionMiddleware<D, E> {
+export function session<D extends object = SessionData, E extends Env = any>(options: SessionOptionsInput<E>): SessionMiddleware<D, E> {
   const managerOf = managerCache<D>();
   let resolve: (c: Context<SessionEnv<D>>) => [Sessions<D>, HonoSessionOptions];
   if (typeof options === "function") {

@@ -26,4 +26,4 @@ export { sqlSchema, sqlStore } from "./stores/sql.ts";
 export type { SqlDatabase, SqlStore, SqlStoreOptions } from "./stores/sql.ts";
 export type { UserSessionInfo } from "./users.ts";
 export type { CacheHeaders, CurrentCacheHeaders, HeaderValue, LoadOptions, RequestLike, SessionHandler, Sessions, WrapOptions } from "./types.ts";
-export type { CookieOptions, MaybePromise, RecordMeta, SameSite, SessionData, SessionEvent, SessionRecord, SessionStore, StoredCookie } from "./types.ts";
+export type { CookieOptions, MaybePromise, RecordMeta, SameSite, SessionData, SessionEvent, SessionRecord, SessionStore, StorageLike, StoredCookie } from "./types.ts";

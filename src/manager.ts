@@ -36,7 +36,7 @@ const TOMBSTONE_MAX = 10_000;
  * }));
  * ```
  */
-export function createSessions<D extends SessionData = SessionData>(options: SessionOptions): Sessions<D> {
+export function createSessions<D extends object = SessionData>(options: SessionOptions): Sessions<D> {
   const o = resolveOptions(options);
   const signer = createSigner(o.secrets, o.hmac);
   // An express-session store (connect-redis, …) is bridged: its callback API, its own key prefix.

@@ -2,10 +2,9 @@
  * The options of `createSessions`, their defaults and their validation.
  * @module
  */
-import type { Storage } from "unstorage";
 import { UnsessionError } from "./errors.ts";
 import { isBridged, isExpressStore } from "./stores/express.ts";
-import type { CookieOptions, SessionEvent, SessionStore } from "./types.ts";
+import type { CookieOptions, SessionEvent, SessionStore, StorageLike } from "./types.ts";
 
 /** Options of `createSessions`. Times are in seconds unless named otherwise. */
 export interface SessionOptions {
@@ -28,8 +27,8 @@ export interface SessionOptions {
    * commit synchronously. Verification always uses WebCrypto's constant-time `verify`.
    */
   hmac?: (key: Secret, data: string) => string;
-  /** Any unstorage `Storage`. Default: the embedded bounded memory store. */
-  storage?: Storage;
+  /** Any unstorage `Storage` (`createStorage({ driver })`). Default: the embedded bounded memory store. */
+  storage?: StorageLike;
   /**
    * A `SessionStore` (takes precedence over `storage`), e.g. `memoryStore({ max })`. An express-session store
    * (connect-redis, connect-pg-simple, …) goes through `expressStore(store)`; given as it is, it is bridged too.

@@ -137,7 +137,7 @@ class CookieView implements SessionCookie {
  * One user's session during one request. Created by `sessions.load()`; written by `sessions.commit()`.
  * `data` is a plain object; any change to it, nested ones included, is detected at commit.
  */
-export class Session<D extends SessionData = SessionData> {
+export class Session<D extends object = SessionData> {
   readonly #state: SessionState;
   static {
     readState = (session) => session.#state;
@@ -183,7 +183,7 @@ export class Session<D extends SessionData = SessionData> {
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       throw new UnsessionError("ERR_STATE", "session.data must be a plain object");
     }
-    s.data = value;
+    s.data = value as SessionData;
     s.dirty = true;
     s.read = true;
   }

@@ -18,12 +18,11 @@
  * ```
  * @module
  */
-import type { Storage } from "unstorage";
 import { createSessions } from "./manager.ts";
 import type { Sessions } from "./types.ts";
 import type { SessionOptions } from "./options.ts";
 import type { Session } from "./session.ts";
-import type { MaybePromise, SessionStore } from "./types.ts";
+import type { MaybePromise, SessionStore, StorageLike } from "./types.ts";
 
 /** The assertions the suite uses; `vitest`'s and `bun:test`'s `expect` fit. */
 export interface ConformanceExpect {
@@ -50,7 +49,7 @@ export interface ConformanceApi {
 /** One handle on the storage under test. */
 export interface StoreHandle {
   /** An unstorage `Storage`… */
-  storage?: Storage;
+  storage?: StorageLike;
   /** …or a `SessionStore` (wins over `storage`). */
   store?: SessionStore;
   /** Releases the handle (connections, clients). */

@@ -7,8 +7,28 @@ import type { ResolvedOptions } from "./options.ts";
 import type { Session } from "./session.ts";
 import type { UserSessionInfo } from "./users.ts";
 
-/** Session data: any JSON-serialisable object. `cookie` is reserved by the stored record format. */
+/**
+ * Session data when no type is given: any JSON-serialisable object. `cookie` is reserved by the stored record format.
+ * Your own type may be an `interface` (`createSessions<Data>()`): type parameters only require an `object`,
+ * so that an interface keeps its typo checks instead of needing an index signature.
+ */
 export type SessionData = Record<string, unknown>;
+
+/**
+ * What the core uses of an unstorage `Storage`: pass `createStorage({ driver })` as it is.
+ * Declared here, structurally, so that unsession's published types never load unstorage's: its driver
+ * typings name optional packages (ioredis, @azure/…) and fail a consumer's `tsc` with `skipLibCheck: false`.
+ */
+export interface StorageLike {
+  /** The stored value as written (a string, or bytes on file drivers), or `null`. */
+  getItemRaw(key: string): Promise<unknown>;
+  /** Writes a value as is; `ttl` in seconds, honoured by drivers with native expiry. */
+  setItemRaw(key: string, value: string, options: { ttl: number }): Promise<void>;
+  /** Removes a key; a missing key is not an error. */
+  removeItem(key: string): Promise<void>;
+  /** The mount that holds a key: the driver's name picks per-key write ordering for file drivers. */
+  getMount(key: string): { driver: { name?: string } };
+}
 
 /** A value that may or may not be a promise: the core answers synchronously when it can. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -157,14 +177,14 @@ export interface LoadOptions {
 }
 
 /** A fetch handler that receives the session. */
-export type SessionHandler<D extends SessionData, A extends unknown[] = []> = (
+export type SessionHandler<D extends object, A extends unknown[] = []> = (
   request: Request,
   session: Session<D>,
   ...rest: A
 ) => Response | Promise<Response>;
 
 /** The session manager made by `createSessions`. */
-export interface Sessions<D extends SessionData = SessionData> {
+export interface Sessions<D extends object = SessionData> {
   /** Resolved options. */
   readonly options: ResolvedOptions;
   /** The store in use. */

@@ -6,7 +6,7 @@ import { cacheHeadersOf } from "./caching.ts";
 import { UnsessionError } from "./errors.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Session } from "./session.ts";
-import type { LoadOptions, MaybePromise, RequestLike, SessionData, SessionHandler, WrapOptions } from "./types.ts";
+import type { LoadOptions, MaybePromise, RequestLike, SessionHandler, WrapOptions } from "./types.ts";
 
 /** The plain error response of the core: no stack, driver message, key or ID (checklist 27). */
 export function errorResponse(error: unknown): Response {
@@ -48,14 +48,14 @@ export function createApplyCookie(o: ResolvedOptions): (response: Response, setC
 }
 
 /** @internal What `wrapHandler` needs from the manager. */
-export interface WrapDeps<D extends SessionData> {
+export interface WrapDeps<D extends object> {
   loadFast(input: Request | RequestLike, options?: LoadOptions): MaybePromise<Session<D>>;
   commitFast(session: Session<D>): MaybePromise<string | null>;
   applyCookie(response: Response, setCookie: string | null, session?: Session<D>): Response;
 }
 
 /** @internal The implementation of `sessions.wrap`. */
-export function wrapHandler<D extends SessionData, A extends unknown[]>(
+export function wrapHandler<D extends object, A extends unknown[]>(
   deps: WrapDeps<D>,
   handler: SessionHandler<D, A>,
   wrapOptions?: WrapOptions<A>,

@@ -5,7 +5,7 @@
  */
 import { createHmac, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Storage } from "unstorage";
+import type { Storage } from "./store.ts";
 import { createSessions, isExpressStore, storageStore, type MaybePromise, type SameSite, type Secret, type SessionOptions, type Session as CoreSession, type SessionStore, type Sessions } from "../../src/index.ts";
 import type { CookieOptions } from "./cookie.ts";
 import { attach, type AttachContext, type CookieConfig } from "./response.ts";

@@ -5,9 +5,16 @@
  * @module
  */
 import { EventEmitter } from "node:events";
-import type { Storage } from "unstorage";
-import { expressStore, storageStore, type SessionStore } from "../../src/index.ts";
+import { expressStore, storageStore, type SessionStore, type StorageLike } from "../../src/index.ts";
 import { restoreCookie } from "./cookie.ts";
+
+/** What this adapter uses of an unstorage `Storage` (declared structurally: see `StorageLike` in the core). */
+export interface Storage extends StorageLike {
+  /** Keys under a base (for `store.length`). */
+  getKeys(base?: string): Promise<string[]>;
+  /** Removes keys under a base (for `store.clear`). */
+  clear(base?: string): Promise<void>;
+}
 
 /** A callback in Node style. */
 export type Callback<T = any> = (err?: any, value?: T) => void;

@@ -2,8 +2,7 @@
  * Any unstorage `Storage` as a session store.
  * @module
  */
-import type { Storage } from "unstorage";
-import type { SessionStore } from "../types.ts";
+import type { SessionStore, StorageLike } from "../types.ts";
 
 // Drivers that rewrite a file in place: two writes of one key at once interleave and leave a corrupt record,
 // and a read during a write sees half of it (20 concurrent writes of one key: the file ended corrupt in 147 of
@@ -36,7 +35,7 @@ export function storageKey(key: string): string {
  * which drivers with native expiry honour (Redis `EX`, Cloudflare KV `expirationTtl`); the core
  * enforces deadlines itself on every load for the others.
  */
-export function storageStore(storage: Storage): SessionStore {
+export function storageStore(storage: StorageLike): SessionStore {
   const queues = new Map<string, Promise<unknown>>();
   const inOrder = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
     if (!IN_PLACE_DRIVERS.has(storage.getMount(key).driver.name ?? "")) return fn();
