@@ -25,7 +25,7 @@ export interface Lifetime {
 }
 
 /** @internal */
-export function createLifetime(o: ResolvedOptions): Lifetime {
+export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifetime {
   const idleOf = (s: SessionState): number => o.idleTimeout ?? s.maxAge ?? DEFAULT_IDLE_TIMEOUT;
   const touchAfterOf = (s: SessionState): number => o.touchAfter ?? Math.min(60, idleOf(s) / 10);
   /** The earliest server-side deadline, ms. */
@@ -48,6 +48,12 @@ export function createLifetime(o: ResolvedOptions): Lifetime {
     s.snapshot = undefined;
     s.dirty = false;
     s.stored = true;
+    if (storeExpires && s.meta.i <= now) {
+      // The store still has it, so someone keeps it alive (express-session's touch extends a Redis TTL without
+      // rewriting the record): it is alive, and our deadline and TTL are brought up to date by a touch now.
+      s.meta.i = now + idleOf(s) * 1000;
+      s.touchForced = true;
+    }
     return deadlineOf(s) > now;
   };
 

@@ -56,7 +56,7 @@ export function createSessions<D extends object = SessionData>(options: SessionO
   const emit = createEmitter(o.onEvent);
 
   const { storeCall, keyOf, readKey, read, write, remove, readWithLegacy } = createStoreIO(o, rawStore, emit);
-  const { idleOf, touchAfterOf, deadlineOfMeta, ttlOf, adopt, attributes, recordJson } = createLifetime(o);
+  const { idleOf, touchAfterOf, deadlineOfMeta, ttlOf, adopt, attributes, recordJson } = createLifetime(o, rawStore.expiresItself === true);
   const users = createUserIndex({
     indexKey: (userId) => `${o.userPrefix}${encodeURIComponent(userId)}`,
     keyOf,

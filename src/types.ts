@@ -156,6 +156,13 @@ export interface SessionStore {
    * Without it, the core rewrites the record itself, throttled by `touchAfter`.
    */
   touch?(id: string, record: string, ttl: number): MaybePromise<void>;
+  /**
+   * Optional: `true` when the store expires records itself — after the `ttl` given to `set` (Redis `EX`, KV
+   * `expirationTtl`) or by its own rules (express-session stores). A record such a store returns is alive: the core
+   * then leaves the idle deadline to the store, so that another app sharing it (express-session extending a
+   * Redis TTL with `touch`) keeps the session alive here too; the absolute timeout stays the core's.
+   */
+  readonly expiresItself?: boolean;
 }
 
 /** What `load` needs from a request, for adapters that have no `Request` at hand (Node). */

@@ -187,6 +187,7 @@ export class MemoryStore extends StoreBase {
       },
       set: (sid, record, ttl) => (this.set !== proto.set ? bridge.set(sid, record, ttl) : this.#write(sid, record, expiryOf(record, ttl))),
       delete: (sid) => (this.destroy !== proto.destroy ? bridge.delete(sid) : void sessions.delete(sid)),
+      expiresItself: true,
       // express-session touches on every unchanged request: a store without touch (removed on purpose) is rewritten instead.
       get touch() {
         if (typeof self.touch !== "function") return undefined;

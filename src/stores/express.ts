@@ -95,6 +95,8 @@ export function expressStore(store: ExpressStoreLike, options: ExpressStoreOptio
     get touch() {
       return typeof store.touch === "function" ? touch : undefined;
     },
+    // express-session leaves expiry to its stores: what one returns is alive.
+    expiresItself: true,
   };
   BRIDGED.add(bridged);
   return bridged;

@@ -8,6 +8,9 @@ import type { SessionStore, StorageLike } from "../types.ts";
 // and a read during a write sees half of it (20 concurrent writes of one key: the file ended corrupt in 147 of
 // 200 rounds). Their operations on one key are queued within the process.
 const IN_PLACE_DRIVERS = new Set(["fs", "fs-lite"]);
+// Drivers that expire a key exactly after the `ttl` given to setItemRaw (Redis EX), which express-session's stores
+// share (connect-redis). KV (at least 60 s) and Deno KV (best effort) are not exact: the core keeps the deadline there.
+const TTL_DRIVERS = new Set(["redis"]);
 
 // Keys unstorage keeps as they are: segments of [A-Za-z0-9_.%-] joined by single ':', no "..". Others are encoded (checklist 32).
 const SAFE_KEY = /^[A-Za-z0-9_.%-]+(?::[A-Za-z0-9_.%-]+)*$/;
@@ -52,6 +55,7 @@ export function storageStore(storage: StorageLike): SessionStore {
     return result;
   };
   return {
+    expiresItself: TTL_DRIVERS.has(storage.getMount("").driver.name ?? ""),
     // Raw reads give bytes on some drivers (fs, fs-lite return a Buffer): records are UTF-8 JSON.
     get: (id) => {
       const key = storageKey(id);
