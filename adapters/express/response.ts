@@ -82,7 +82,9 @@ export function attach(ctx: AttachContext, mgr: Sessions, config: CookieConfig, 
     failed = true;
     err = expressError(err);
     // express-session still sends the response when a save fails, then reports the error: after res.end,
-    // never while a streamed response is still being written.
+    // never while a streamed response is still being written. Express's final handler destroys the socket for an
+    // error that comes after the headers: "Connection: close" tells the client not to send its next request on it.
+    if (!res.headersSent) res.setHeader("Connection", "close");
     if (ended) setImmediate(next, err);
     else held = err;
   };
