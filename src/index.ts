@@ -22,6 +22,6 @@ export type { MemoryStore, MemoryStoreOptions } from "./stores/memory.ts";
 export { storageStore } from "./stores/unstorage.ts";
 export { sqlSchema, sqlStore } from "./stores/sql.ts";
 export type { SqlDatabase, SqlStore, SqlStoreOptions } from "./stores/sql.ts";
-export type { UserSessionInfo } from "./users.ts";
-export type { LoadOptions, RequestLike, SessionHandler, Sessions, WrapOptions } from "./types.ts";
+export type { SessionHandler, Sessions, WrapOptions } from "./sessions.ts";
+export type { LoadOptions, RequestLike, UserSessionInfo } from "./types.ts";
 export type { CookieOptions, MaybePromise, RecordMeta, SameSite, SessionData, SessionEvent, SessionRecord, SessionStore, StoredCookie } from "./types.ts";

@@ -20,7 +20,7 @@
  */
 import type { Storage } from "unstorage";
 import { createSessions } from "./manager.ts";
-import type { Sessions } from "./types.ts";
+import type { Sessions } from "./sessions.ts";
 import type { SessionOptions } from "./options.ts";
 import type { Session } from "./session.ts";
 import type { MaybePromise, SessionStore } from "./types.ts";

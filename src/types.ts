@@ -1,12 +1,8 @@
 /**
- * Contracts shared across the core's modules.
+ * Contracts shared across the core's modules: data, records, stores, cookies, events. It imports nothing,
+ * so that every module may depend on it and it on none of them.
  * @module
  */
-import type { UnsessionError } from "./errors.ts";
-import type { ResolvedOptions } from "./options.ts";
-import type { Session } from "./session.ts";
-import type { UserSessionInfo } from "./users.ts";
-
 /** Session data: any JSON-serialisable object. `cookie` is reserved by the stored record format. */
 export type SessionData = Record<string, unknown>;
 
@@ -147,52 +143,14 @@ export interface LoadOptions {
   waitUntil?: (promise: Promise<unknown>) => void;
 }
 
-/** A fetch handler that receives the session. */
-export type SessionHandler<D extends SessionData, A extends unknown[] = []> = (
-  request: Request,
-  session: Session<D>,
-  ...rest: A
-) => Response | Promise<Response>;
-
-/** The session manager made by `createSessions`. */
-export interface Sessions<D extends SessionData = SessionData> {
-  /** Resolved options. */
-  readonly options: ResolvedOptions;
-  /** The store in use. */
-  readonly store: SessionStore;
-  /** Loads the session of a request: 0 store reads without a valid signed cookie, at most 1 with one. */
-  load(input: Request | RequestLike, options?: LoadOptions): Promise<Session<D>>;
-  /** Like `load`, but answers synchronously when nothing had to be awaited (for adapters' hot paths). */
-  loadFast(input: Request | RequestLike, options?: LoadOptions): MaybePromise<Session<D>>;
-  /** Writes what changed (at most 1 store write) and returns the `Set-Cookie` value to send, or `null`. */
-  commit(session: Session<D>): Promise<string | null>;
-  /** Writes what changed and returns the response with `Set-Cookie` (and `Cache-Control: no-store`) added. */
-  commit(session: Session<D>, response: Response): Promise<Response>;
-  /** Like `commit(session)`, but answers synchronously when nothing has to be written or signed. */
-  commitFast(session: Session<D>): MaybePromise<string | null>;
-  /** Adds a `Set-Cookie` value to a response (copying it when its headers are immutable), with `Cache-Control: no-store`. */
-  applyCookie(response: Response, setCookie: string | null): Response;
-  /** Signs the session's ID ahead of time, so that `commit` needs no await for it (Node writes headers synchronously). */
-  prepare(session: Session<D>): Promise<string>;
-  /**
-   * The sessions of a user (bound with `session.setUser(id)`), with metadata and without raw IDs.
-   * Costs 1 read of the user's index + 1 read per indexed session; dead entries are pruned.
-   */
-  listUserSessions(userId: string, current?: Session<D>): Promise<UserSessionInfo[]>;
-  /**
-   * Ends every session of a user (password change, account disabled), optionally except `except`.
-   * Returns how many index entries were removed. Costs 1 read + 1 delete per session + 1 index write.
-   */
-  revokeUser(userId: string, options?: { except?: Session<D> }): Promise<number>;
-  /** Turns `(request, session, ...rest) => Response` into a plain fetch handler, for `Deno.serve`, `Bun.serve` and Workers. */
-  wrap<A extends unknown[] = []>(handler: SessionHandler<D, A>, options?: WrapOptions<A>): (request: Request, ...rest: A) => Promise<Response>;
+/** One session of a user, as `listUserSessions` reports it: no raw ID. */
+export interface UserSessionInfo {
+  /** SHA-256 prefix of the session's store key: stable, not usable as a cookie. */
+  sid: string;
+  /** When the session was created. */
+  createdAt: Date;
+  /** The earliest server-side deadline (idle or absolute). */
+  expiresAt: Date;
+  /** True for the session passed as `current`. */
+  current: boolean;
 }
-
-/** Options of `wrap`. */
-export interface WrapOptions<A extends unknown[]> {
-  /** Where non-blocking work goes, from the handler's extra arguments (e.g. Workers' `ctx`). */
-  waitUntil?: (...rest: A) => ((promise: Promise<unknown>) => void) | undefined;
-  /** The response for a session error (store down, broken record). Default: a plain 503/500 without details. */
-  onError?: (error: UnsessionError, request: Request) => Response | Promise<Response>;
-}
-

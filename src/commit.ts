@@ -1,0 +1,171 @@
+/**
+ * Committing a session: deciding whether anything must be written (change, `resave`, throttled touch),
+ * writing the record (whole, or merged into the stored one) with its follow-up writes, and the `Set-Cookie`
+ * value that goes with it.
+ * @module
+ */
+import { BoundedMap } from "./bounded.ts";
+import { serializeClearCookie, serializeCookie } from "./cookie.ts";
+import type { Internals } from "./internals.ts";
+import { chain, isPromise } from "./maybe.ts";
+import { isEmptyObject, parseRecord, stringify } from "./record.ts";
+import { type Session, type SessionState, stateOf } from "./session.ts";
+import type { MaybePromise, RecordMeta, SessionRecord } from "./types.ts";
+
+const TOUCHED_MAX = 10_000;
+
+/** @internal The commit side of the manager. */
+export interface Committer {
+  /** Writes what changed and returns the `Set-Cookie` value to send, or `null`. */
+  commitFast(session: Session<any>): MaybePromise<string | null>;
+  /** Writes the whole record now (`session.save()`, and every full write of a commit). */
+  writeFull(s: SessionState, dataJson?: string): MaybePromise<void>;
+}
+
+/** @internal */
+export function createCommitter(k: Internals): Committer {
+  const { o, io, life, emit, tombstones, bases } = k;
+  const { write, read, remove } = io;
+
+  // Last touch per ID in this process: parallel requests that all see a touch due write it once (checklist 36).
+  const touchedAt = new BoundedMap<string, number>(TOUCHED_MAX);
+  const claimTouch = (id: string, now: number, after: number): boolean => {
+    const last = touchedAt.get(id);
+    if (last !== undefined && now - last < after * 1000) return false;
+    touchedAt.set(id, now);
+    return true;
+  };
+
+  const writeFull = (s: SessionState, dataJson?: string): MaybePromise<void> => {
+    const now = Date.now();
+    const id = k.ensureId(s);
+    const [json, ttl, body] = life.recordJson(s, now, dataJson);
+    return chain(chain(write(id, json, ttl), () => afterWrite(s, now)), () => {
+      if (!s.stored) {
+        // A first write of an ID that is neither regenerated nor renewed (those report their own event).
+        if (!s.sendCookie) emit("created", id);
+        s.sendCookie = true;
+      }
+      s.stored = true;
+      // Flash values set in this request stay pending (written again by a later write, readable only from the next request).
+      // The data as written, not as it is now: a change made while the write was in flight still counts.
+      s.snapshot = s.snapshot === undefined ? undefined : body;
+      s.dirty = false;
+    });
+  };
+
+  /** commitMode "merge": reads the record again and applies only the top-level keys this request changed (1 extra read). */
+  const writeMerged = (s: SessionState): MaybePromise<void> => {
+    const base = bases.get(s);
+    // A record still under its raw ID (hashIds "migrate") is moved by a full write: the hashed key has nothing to merge with.
+    if (!base || s.legacyKey !== undefined) return writeFull(s);
+    const id = s.id;
+    return chain(read(id), (raw) => {
+      const now = Date.now();
+      const current = k.fresh(s.secure, false, undefined);
+      if (raw === null || raw === undefined || tombstones.has(id) || !life.adopt(current, parseRecord(raw), now)) {
+        // Destroyed (or expired) meanwhile: never write it back.
+        s.stored = false;
+        return;
+      }
+      const own = (obj: object, key: string) => Object.prototype.hasOwnProperty.call(obj, key);
+      const data = s.data as Record<string, unknown>;
+      const stored = current.data as Record<string, unknown>;
+      for (const key of Object.keys(base)) {
+        // Unchanged here: take whatever the store has now (changed or deleted by another request).
+        if (own(data, key) && stringify(data[key]) === base[key]) {
+          if (own(stored, key)) data[key] = stored[key];
+          else delete data[key];
+        }
+      }
+      for (const key of Object.keys(stored)) if (!own(base, key) && !own(data, key)) data[key] = stored[key];
+      return chain(writeFull(s), () => k.rememberBase(s));
+    });
+  };
+
+  /** Follow-up writes of a full write: the renewal pointer, the legacy key's removal, the user index. */
+  const afterWrite = (s: SessionState, now: number): MaybePromise<void> => {
+    const jobs: MaybePromise<void>[] = [];
+    if (s.renewedFrom !== undefined) {
+      const old = s.renewedFrom;
+      s.renewedFrom = undefined;
+      if (o.renewGrace > 0) {
+        const pointer: SessionRecord = { cookie: { originalMaxAge: null, expires: null }, __unsession: { c: s.meta.c, i: now + o.renewGrace * 1000, n: s.id } };
+        jobs.push(write(old, JSON.stringify(pointer), Math.max(1, Math.ceil(o.renewGrace))));
+      } else {
+        jobs.push(remove(old));
+      }
+    }
+    if (s.legacyKey !== undefined) {
+      const key = s.legacyKey;
+      s.legacyKey = undefined;
+      jobs.push(io.storeCall("write", () => k.rawStore.delete(key)));
+    }
+    if (s.boundUser !== undefined) {
+      const user = s.boundUser;
+      s.boundUser = undefined;
+      jobs.push(k.users.add(user, s.id, now));
+    }
+    const pending = jobs.filter(isPromise);
+    return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined);
+  };
+
+  /** Extends the idle deadline of the record as it is now in the store, never writing this request's stale copy (checklist 34). */
+  const touchRecord = (s: SessionState): MaybePromise<void> => {
+    const id = s.id;
+    return chain(read(id), (raw) => {
+      if (raw === null || raw === undefined || tombstones.has(id)) return;
+      const now = Date.now();
+      const record = parseRecord(raw);
+      const meta: RecordMeta = { ...(record.__unsession ?? { c: s.meta.c, i: now }) };
+      meta.i = now + life.idleOf(s) * 1000;
+      s.meta.i = meta.i;
+      const attrs = life.attributes(s, now);
+      record.cookie = { ...record.cookie, expires: attrs.expires ? attrs.expires.toISOString() : null };
+      record.__unsession = meta;
+      return write(id, stringify(record), life.ttlOf(s, now));
+    });
+  };
+
+  const cookieFor = (s: SessionState): MaybePromise<string | null> => {
+    const now = Date.now();
+    // A Secure cookie is never sent over http (checklist 7): the request is left without one.
+    if (o.cookie.secure === true && !s.secure) return null;
+    return chain(k.sign(s), (value) => serializeCookie(o.name, value, life.attributes(s, now)));
+  };
+
+  const commitFast = (session: Session<any>): MaybePromise<string | null> => {
+    const s = stateOf(session);
+    if (s.detached || s.discarded) return null;
+    if (s.destroyed) return serializeClearCookie(o.name, life.attributes(s, Date.now()));
+    // A Secure-only cookie is never sent over http (checklist 7): no record for an ID that no client will hold.
+    if (o.cookie.secure === true && !s.secure && !s.stored) return null;
+    // The data's JSON, computed once: it answers "changed?" and becomes the record's body.
+    const dataJson = s.snapshot === undefined ? undefined : s.snapshot === "{}" && isEmptyObject(s.data) ? "{}" : stringify(s.data);
+    const modified = s.dirty || (dataJson !== undefined && dataJson !== s.snapshot);
+    const now = Date.now();
+    let work: MaybePromise<void> = undefined;
+    if (!s.stored) {
+      // A new session whose cookie can never be sent (Secure over http) would be an orphan record: not written.
+      if ((modified || o.saveUninitialized) && !(o.cookie.secure === true && !s.secure)) work = writeFull(s, dataJson);
+    } else if (modified || o.resave) {
+      if (!tombstones.has(s.id)) work = o.commitMode === "merge" ? writeMerged(s) : writeFull(s, dataJson);
+    } else if (s.touchForced || (s.meta.i - now < (life.idleOf(s) - life.touchAfterOf(s)) * 1000 && claimTouch(s.id, now, life.touchAfterOf(s)))) {
+      const touch = touchRecord(s);
+      if (s.waitUntil && isPromise(touch)) {
+        s.waitUntil(touch.catch(() => {}));
+      } else {
+        work = touch;
+      }
+    }
+    return chain(work, () => {
+      if (!s.stored) return null;
+      const hasExpiry = s.maxAge !== undefined || s.expires !== undefined;
+      const send = s.sendCookie || o.rolling || (modified && hasExpiry) || (s.touchForced && hasExpiry);
+      if (!send) return s.signing && !s.signed ? chain(s.signing, () => (s.sendCookie ? cookieFor(s) : null)) : null;
+      return cookieFor(s);
+    });
+  };
+
+  return { commitFast, writeFull };
+}
