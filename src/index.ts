@@ -24,4 +24,4 @@ export { sqlSchema, sqlStore } from "./stores/sql.ts";
 export type { SqlDatabase, SqlStore, SqlStoreOptions } from "./stores/sql.ts";
 export type { SessionHandler, Sessions, WrapOptions } from "./sessions.ts";
 export type { LoadOptions, RequestLike, UserSessionInfo } from "./types.ts";
-export type { CookieOptions, MaybePromise, RecordMeta, SameSite, SessionData, SessionEvent, SessionRecord, SessionStore, StoredCookie } from "./types.ts";
+export type { CookieOptions, ErrorContext, MaybePromise, RecordMeta, SameSite, SessionData, SessionEvent, SessionRecord, SessionStore, StoredCookie } from "./types.ts";

@@ -10,6 +10,7 @@ import { createEmitter, hashId, type Emit } from "./events.ts";
 import { createLifetime, type Lifetime } from "./lifetime.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { stringify } from "./record.ts";
+import { createReporter, type Report } from "./report.ts";
 import type { SessionState } from "./session.ts";
 import { createSigner, randomId, type Signer } from "./signer.ts";
 import { createStoreIO, type StoreIO } from "./store-io.ts";
@@ -28,6 +29,8 @@ export interface Internals {
   readonly rawStore: SessionStore;
   readonly signer: Signer;
   readonly emit: Emit;
+  /** Reports an error to `onError` (or the console), once per error. */
+  readonly report: Report;
   readonly io: StoreIO;
   readonly life: Lifetime;
   readonly users: UserIndex;
@@ -53,7 +56,8 @@ export interface Internals {
 export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Internals {
   const signer = createSigner(o.secrets);
   const emit = createEmitter(o.onEvent);
-  const io = createStoreIO(o, rawStore, emit);
+  const report = createReporter(o.onError);
+  const io = createStoreIO(o, rawStore, emit, report);
   const life = createLifetime(o);
   const users = createUserIndex({
     indexKey: (userId) => `${o.userPrefix}${encodeURIComponent(userId)}`,
@@ -83,6 +87,7 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
     rawStore,
     signer,
     emit,
+    report,
     io,
     life,
     users,

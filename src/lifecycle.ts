@@ -42,6 +42,7 @@ export function createLifecycle(k: Internals, committer: Committer): Lifecycle {
   };
 
   const ctx: SessionContext = {
+    idOf: (session) => k.ensureId(stateOf(session)),
     async regenerate(session, keepData) {
       const s = stateOf(session);
       if (s.destroyed) throw new UnsessionError("ERR_STATE", "cannot regenerate a destroyed session");
@@ -57,6 +58,9 @@ export function createLifecycle(k: Internals, committer: Committer): Lifecycle {
       }
       moveToNewId(s);
       s.dirty = keepData;
+      // The new ID starts with the configured lifetime, as express-session's does: a per-session one ("remember me") ends here.
+      s.maxAge = o.cookie.maxAge;
+      s.expires = o.cookie.expires;
       const now = Date.now();
       const user = keepData ? s.meta.u : undefined;
       s.meta = user === undefined ? { c: now, i: now } : { c: now, i: now, u: user };

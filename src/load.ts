@@ -4,12 +4,21 @@
  * @module
  */
 import { readCookieValues } from "./cookie.ts";
+import { UnsessionError } from "./errors.ts";
 import { isSafeId, type Internals } from "./internals.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { chain, isPromise } from "./maybe.ts";
 import { parseRecord } from "./record.ts";
 import { Session } from "./session.ts";
 import type { LoadOptions, MaybePromise, RequestLike, SessionData, SessionRecord } from "./types.ts";
+
+/**
+ * Cookie values of the session's name verified per request, at most. Browsers send a few of one name when an
+ * old Path or Domain variant survives (host-only and domain cookie, a path or two); more than that is not a
+ * browser's doing, and each value costs one HMAC per secret (655 forged values cost 25–39 ms). Values past
+ * the cap are ignored: one valid cookie among the first four is what a real client sends.
+ */
+export const MAX_VERIFIED = 4;
 
 /** @internal The loading side of the manager. */
 export interface Loader<D extends SessionData> {
@@ -37,25 +46,47 @@ export function createLoader<D extends SessionData>(k: Internals, lifecycle: Lif
     };
   };
 
-  /** The first cookie value whose signature verifies, as [id, value, index]. */
-  const firstValid = (values: string[], index: number): MaybePromise<[string, string, number] | null> => {
-    if (index >= values.length) return null;
+  /** The first of the first `MAX_VERIFIED` cookie values whose signature verifies, as [id, value]. */
+  const firstValid = (values: string[], index: number): MaybePromise<[string, string] | null> => {
+    if (index >= values.length || index >= MAX_VERIFIED) return null;
     const value = values[index]!;
     return chain(signer.unsign(value), (id) => {
-      if (id !== null && isSafeId(id)) return [id, value, index] as [string, string, number];
+      if (id !== null && isSafeId(id)) return [id, value] as [string, string];
       emit("invalid_signature");
       return firstValid(values, index + 1);
     });
   };
 
-  /** Follows a renewal pointer (a record that names the ID that replaced it) within its grace window. */
-  const follow = (id: string, raw: unknown, depth: number): MaybePromise<[string, SessionRecord] | null> => {
+  /** Hands off work that need not block the response; its failure is reported by the store layer. */
+  const background = (work: MaybePromise<void>, waitUntil: LoadOptions["waitUntil"]): void => {
+    if (isPromise(work)) (waitUntil ?? ((p) => void p.catch(() => {})))(work.catch(() => {}));
+  };
+
+  /**
+   * A record that cannot be read as a session (not an object, broken JSON, no cookie object, nested too deep):
+   * reported, removed, and the request goes on as if there were none — never a 5xx on every request with that cookie.
+   */
+  const parseOrDrop = (id: string, raw: unknown, legacy: boolean, waitUntil: LoadOptions["waitUntil"]): SessionRecord | null => {
+    try {
+      return parseRecord(raw);
+    } catch (error) {
+      if (!(error instanceof UnsessionError)) throw error;
+      emit("corrupt_record", id, { error });
+      k.report(error, { source: "record" });
+      background(legacy ? io.storeCall("write", () => k.rawStore.delete(o.prefix + id)) : io.remove(id), waitUntil);
+      return null;
+    }
+  };
+
+  /** Follows a renewal pointer (a record that names the ID that replaced it) within its grace window; `false` for a corrupt record. */
+  const follow = (id: string, raw: unknown, legacy: boolean, depth: number, waitUntil: LoadOptions["waitUntil"]): MaybePromise<[string, SessionRecord] | null | false> => {
     if (raw === null || raw === undefined) return null;
-    const record = parseRecord(raw);
+    const record = parseOrDrop(id, raw, legacy, waitUntil);
+    if (record === null) return false;
     const next = record.__unsession?.n;
     if (next === undefined) return [id, record];
     if (depth > 0 || !isSafeId(next) || record.__unsession!.i <= Date.now()) return null;
-    return chain(io.read(next), (nextRaw) => follow(next, nextRaw, depth + 1));
+    return chain(io.read(next), (nextRaw) => follow(next, nextRaw, false, depth + 1, waitUntil));
   };
 
   const loadFast = (input: Request | RequestLike, extra?: LoadOptions): MaybePromise<Session<D>> => {
@@ -63,30 +94,31 @@ export function createLoader<D extends SessionData>(k: Internals, lifecycle: Lif
     const secure = isSecure(req);
     const path = req.path ?? "/";
     const detached = o.cookie.path !== "/" && !(path === o.cookie.path || path.startsWith(o.cookie.path.endsWith("/") ? o.cookie.path : o.cookie.path + "/"));
-    const s = k.fresh(secure, detached, extra?.waitUntil);
+    const waitUntil = extra?.waitUntil;
+    const s = k.fresh(secure, detached, waitUntil);
     const session = new Session<D>(ctx, s);
     if (detached) return session;
     const values = readCookieValues(req.cookie, o.name);
     if (values.length === 0) return session;
-    // Several cookies of one name (an old Path or Domain): the first that verifies and names a live session wins.
-    const attempt = (from: number): MaybePromise<Session<D>> => chain(firstValid(values, from), (found) => {
-      if (!found) return session;
-      const [id, value, index] = found;
-      const next = (): MaybePromise<Session<D>> => (index + 1 < values.length ? attempt(index + 1) : session);
-      if (tombstones.has(id)) return next();
-      return chain(io.readWithLegacy(id), ([raw, legacy]) => chain(follow(id, raw, 0), (found) => {
+    // Several cookies of one name (an old Path or Domain): the first that verifies is the session's, live or not,
+    // so that a request costs one store read at most whatever its Cookie header holds.
+    return chain(firstValid(values, 0), (valid) => {
+      if (!valid) return session;
+      const [id, value] = valid;
+      if (tombstones.has(id)) return session;
+      return chain(io.readWithLegacy(id), ([raw, legacy]) => chain(follow(id, raw, legacy, 0, waitUntil), (found) => {
         if (!found) {
-          emit("unknown_id", id);
-          return next();
+          // false: a corrupt record, already reported.
+          if (found === null) emit("unknown_id", id);
+          return session;
         }
         const [currentId, record] = found;
         const now = Date.now();
-        const tmp = k.fresh(secure, false, extra?.waitUntil);
+        const tmp = k.fresh(secure, false, waitUntil);
         if (!life.adopt(tmp, record, now)) {
           emit("expired", currentId);
-          const gone = io.remove(currentId);
-          if (isPromise(gone)) (extra?.waitUntil ?? ((p) => void p.catch(() => {})))(gone.catch(() => {}));
-          return next();
+          background(io.remove(currentId), waitUntil);
+          return session;
         }
         Object.assign(s, tmp);
         s.id = currentId;
@@ -111,7 +143,6 @@ export function createLoader<D extends SessionData>(k: Internals, lifecycle: Lif
         return session;
       }));
     });
-    return attempt(0);
   };
 
   return { loadFast };

@@ -11,9 +11,10 @@ import { createLoader } from "./load.ts";
 import { resolveOptions, type SessionOptions } from "./options.ts";
 import { type Session, stateOf } from "./session.ts";
 import type { Sessions } from "./sessions.ts";
-import { memoryStore } from "./stores/memory.ts";
-import { storageStore } from "./stores/unstorage.ts";
-import type { SessionData, SessionStore } from "./types.ts";
+import { resolveStore } from "./store-option.ts";
+import { UnsessionError } from "./errors.ts";
+import { isPromise } from "./maybe.ts";
+import type { ErrorContext, MaybePromise, SessionData, SessionStore } from "./types.ts";
 import { createApplyCookie, wrapHandler } from "./wrap.ts";
 
 /**
@@ -29,12 +30,28 @@ import { createApplyCookie, wrapHandler } from "./wrap.ts";
  */
 export function createSessions<D extends SessionData = SessionData>(options: SessionOptions): Sessions<D> {
   const o = resolveOptions(options);
-  const rawStore: SessionStore = options.store ?? (options.storage ? storageStore(options.storage) : memoryStore());
+  const rawStore: SessionStore = resolveStore(options);
   const k = createInternals(o, rawStore);
   const committer = createCommitter(k);
   const lifecycle = createLifecycle(k, committer);
-  const { loadFast } = createLoader<D>(k, lifecycle);
-  const commitFast = committer.commitFast as (session: Session<D>) => ReturnType<typeof committer.commitFast>;
+  const loader = createLoader<D>(k, lifecycle);
+  // Every failure of a load or a commit is reported once (store failures already were, where they happened).
+  const reported = <A extends unknown[], R>(fn: (...args: A) => MaybePromise<R>, context: ErrorContext) => {
+    const fail = (error: unknown): never => {
+      if (error instanceof UnsessionError) k.report(error, context);
+      throw error;
+    };
+    return (...args: A): MaybePromise<R> => {
+      try {
+        const result = fn(...args);
+        return isPromise(result) ? result.then(undefined, fail) : result;
+      } catch (error) {
+        return fail(error);
+      }
+    };
+  };
+  const loadFast = reported(loader.loadFast, { source: "load" });
+  const commitFast = reported(committer.commitFast as (session: Session<D>) => MaybePromise<string | null>, { source: "commit" });
   const applyCookie = createApplyCookie(o);
 
   async function commit(session: Session<D>): Promise<string | null>;
@@ -60,6 +77,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       k.emit("revoked", undefined, {});
       return count;
     },
-    wrap: (handler, wrapOptions) => wrapHandler({ loadFast, commitFast, applyCookie }, handler, wrapOptions),
+    report: (error, context) => k.report(error, context),
+    wrap: (handler, wrapOptions) => wrapHandler({ loadFast, commitFast, applyCookie, report: k.report }, handler, wrapOptions),
   };
 }

@@ -5,7 +5,7 @@
 import type { UnsessionError } from "./errors.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Session } from "./session.ts";
-import type { LoadOptions, MaybePromise, RequestLike, SessionData, SessionStore, UserSessionInfo } from "./types.ts";
+import type { ErrorContext, LoadOptions, MaybePromise, RequestLike, SessionData, SessionStore, UserSessionInfo } from "./types.ts";
 
 /** A fetch handler that receives the session. */
 export type SessionHandler<D extends SessionData, A extends unknown[] = []> = (
@@ -44,6 +44,11 @@ export interface Sessions<D extends SessionData = SessionData> {
    * Returns how many index entries were removed. Costs 1 read + 1 delete per session + 1 index write.
    */
   revokeUser(userId: string, options?: { except?: Session<D> }): Promise<number>;
+  /**
+   * Reports an error to the `onError` option (by default a one-line `console.error`), once per error object:
+   * adapters call it where a session error becomes a 5xx. Errors the core met itself are already reported.
+   */
+  report(error: unknown, context?: ErrorContext): void;
   /** Turns `(request, session, ...rest) => Response` into a plain fetch handler, for `Deno.serve`, `Bun.serve` and Workers. */
   wrap<A extends unknown[] = []>(handler: SessionHandler<D, A>, options?: WrapOptions<A>): (request: Request, ...rest: A) => Promise<Response>;
 }

@@ -53,15 +53,26 @@ export interface SessionEvent {
     | "unknown_id"
     | "store_error"
     | "renewed"
-    | "revoked";
+    | "revoked"
+    | "corrupt_record";
   /** Hex SHA-256 prefix (16 chars) of the session ID concerned, when there is one. */
   sid?: string;
   /** Hashed previous ID, for `regenerated` and `renewed`. */
   previousSid?: string;
-  /** The error, for `store_error`. */
+  /** The error, for `store_error` and `corrupt_record` (an `UnsessionError` whose `cause` is the original). */
   error?: unknown;
   /** Milliseconds since the epoch. */
   time: number;
+}
+
+/** Where an error reported to `onError` happened. */
+export interface ErrorContext {
+  /**
+   * `store`: a store call failed or timed out; `record`: a stored record was corrupt (the request went on with a
+   * fresh session); `load` / `commit`: loading or committing a session failed (e.g. data that is not JSON);
+   * `adapter`: reported by an adapter or `wrap` through `sessions.report`.
+   */
+  source: "store" | "record" | "load" | "commit" | "adapter";
 }
 
 /** The stored form of the cookie, as express-session stores write it. */
