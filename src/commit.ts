@@ -8,7 +8,7 @@ import { BoundedMap } from "./bounded.ts";
 import { serializeClearCookie, serializeCookie } from "./cookie.ts";
 import type { Internals } from "./internals.ts";
 import { chain, isPromise } from "./maybe.ts";
-import { isEmptyObject, parseRecord, stringify } from "./record.ts";
+import { isEmptyObject, stringify } from "./record.ts";
 import { type Session, type SessionState, stateOf } from "./session.ts";
 import type { MaybePromise, RecordMeta, SessionRecord } from "./types.ts";
 
@@ -63,8 +63,16 @@ export function createCommitter(k: Internals): Committer {
     return chain(read(id), (raw) => {
       const now = Date.now();
       const current = k.fresh(s.secure, false, undefined);
-      if (raw === null || raw === undefined || tombstones.has(id) || !life.adopt(current, parseRecord(raw), now)) {
-        // Destroyed (or expired) meanwhile: never write it back.
+      if (raw === null || raw === undefined || tombstones.has(id)) {
+        // Destroyed meanwhile: never write it back.
+        s.stored = false;
+        return;
+      }
+      // Corrupted meanwhile (reported): this request's data is whole, write it over the broken record.
+      const record = k.parseOrReport(id, raw);
+      if (record === null) return writeFull(s);
+      if (!life.adopt(current, record, now)) {
+        // Expired meanwhile: never write it back.
         s.stored = false;
         return;
       }
@@ -116,7 +124,9 @@ export function createCommitter(k: Internals): Committer {
     return chain(read(id), (raw) => {
       if (raw === null || raw === undefined || tombstones.has(id)) return;
       const now = Date.now();
-      const record = parseRecord(raw);
+      // Corrupted meanwhile (reported): nothing to extend; the next load treats it as a miss.
+      const record = k.parseOrReport(id, raw);
+      if (record === null) return;
       const meta: RecordMeta = { ...(record.__unsession ?? { c: s.meta.c, i: now }) };
       meta.i = now + life.idleOf(s) * 1000;
       s.meta.i = meta.i;

@@ -9,12 +9,12 @@ import { UnsessionError } from "./errors.ts";
 import { createEmitter, hashId, type Emit } from "./events.ts";
 import { createLifetime, type Lifetime } from "./lifetime.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { stringify } from "./record.ts";
+import { parseRecord, stringify } from "./record.ts";
 import { createReporter, type Report } from "./report.ts";
 import type { SessionState } from "./session.ts";
 import { createSigner, randomId, type Signer } from "./signer.ts";
 import { createStoreIO, type StoreIO } from "./store-io.ts";
-import type { LoadOptions, MaybePromise, SessionData, SessionStore } from "./types.ts";
+import type { LoadOptions, MaybePromise, SessionData, SessionRecord, SessionStore } from "./types.ts";
 import { createUserIndex, type UserIndex } from "./users.ts";
 
 const SAFE_ID = /^[A-Za-z0-9_-]{16,256}$/;
@@ -48,6 +48,11 @@ export interface Internals {
   newId(): string;
   /** The state's ID, made now when it has none. */
   ensureId(s: SessionState): string;
+  /**
+   * The record in `raw`, or `null` when it is corrupt (not an object, broken JSON, no cookie object, too deep):
+   * `corrupt_record` is emitted and the error reported; the caller decides what a miss means.
+   */
+  parseOrReport(id: string, raw: unknown): SessionRecord | null;
   /** The signed cookie value of the state's ID (computed once per ID). */
   sign(s: SessionState): MaybePromise<string>;
 }
@@ -129,6 +134,16 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
     },
     newId,
     ensureId,
+    parseOrReport(id, raw) {
+      try {
+        return parseRecord(raw);
+      } catch (error) {
+        if (!(error instanceof UnsessionError)) throw error;
+        emit("corrupt_record", id, { error });
+        report(error, { source: "record" });
+        return null;
+      }
+    },
     sign(s) {
       if (s.signed !== undefined) return s.signed;
       const id = ensureId(s);

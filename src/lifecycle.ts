@@ -7,7 +7,6 @@ import type { Committer } from "./commit.ts";
 import { UnsessionError } from "./errors.ts";
 import type { Internals } from "./internals.ts";
 import { isPromise } from "./maybe.ts";
-import { parseRecord } from "./record.ts";
 import { type SessionContext, type SessionState, stateOf } from "./session.ts";
 
 /** @internal The lifecycle side of the manager: the session object's operations, and renewal for the loader. */
@@ -92,11 +91,13 @@ export function createLifecycle(k: Internals, committer: Committer): Lifecycle {
       const s = stateOf(session);
       if (!s.stored) throw new UnsessionError("ERR_STATE", "the session has no stored record to reload");
       const raw = await io.read(s.id);
-      if (raw === null || raw === undefined) {
+      // A record corrupted meanwhile is reported and counts as gone.
+      const record = raw === null || raw === undefined ? null : k.parseOrReport(s.id, raw);
+      if (record === null) {
         s.stored = false;
         throw new UnsessionError("ERR_STATE", "the session no longer exists in the store");
       }
-      const expiredNow = !life.adopt(s, parseRecord(raw), Date.now());
+      const expiredNow = !life.adopt(s, record, Date.now());
       if (o.commitMode === "merge") k.rememberBase(s);
       s.flashOut = undefined;
       if (expiredNow) {

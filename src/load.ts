@@ -4,11 +4,9 @@
  * @module
  */
 import { readCookieValues } from "./cookie.ts";
-import { UnsessionError } from "./errors.ts";
 import { isSafeId, type Internals } from "./internals.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { chain, isPromise } from "./maybe.ts";
-import { parseRecord } from "./record.ts";
 import { Session } from "./session.ts";
 import type { LoadOptions, MaybePromise, RequestLike, SessionData, SessionRecord } from "./types.ts";
 
@@ -67,15 +65,9 @@ export function createLoader<D extends SessionData>(k: Internals, lifecycle: Lif
    * reported, removed, and the request goes on as if there were none — never a 5xx on every request with that cookie.
    */
   const parseOrDrop = (id: string, raw: unknown, legacy: boolean, waitUntil: LoadOptions["waitUntil"]): SessionRecord | null => {
-    try {
-      return parseRecord(raw);
-    } catch (error) {
-      if (!(error instanceof UnsessionError)) throw error;
-      emit("corrupt_record", id, { error });
-      k.report(error, { source: "record" });
-      background(legacy ? io.storeCall("write", () => k.rawStore.delete(o.prefix + id)) : io.remove(id), waitUntil);
-      return null;
-    }
+    const record = k.parseOrReport(id, raw);
+    if (record === null) background(legacy ? io.storeCall("write", () => k.rawStore.delete(o.prefix + id)) : io.remove(id), waitUntil);
+    return record;
   };
 
   /** Follows a renewal pointer (a record that names the ID that replaced it) within its grace window; `false` for a corrupt record. */

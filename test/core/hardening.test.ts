@@ -3,10 +3,8 @@
  * (Hostile cases over real HTTP live in test/security/hardening-http.test.ts.)
  */
 import { sign as csSign } from "cookie-signature";
-import { createStorage } from "unstorage";
-import memoryDriver from "unstorage/drivers/memory";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createSessions, memoryStore, type ErrorContext, type SessionEvent, type SessionOptions, type SessionStore, type UnsessionError } from "../../src/index.ts";
+import { createSessions, type ErrorContext, type SessionEvent, type SessionOptions, type SessionStore, type UnsessionError } from "../../src/index.ts";
 import { attribute, SECRET, idOf, request, spyStorage } from "../helpers/spy-storage.ts";
 
 type Data = Record<string, unknown>;
@@ -194,5 +192,38 @@ describe("issue 13: deep nesting never blows the stack", () => {
       await expect(sessions.commit(session)).rejects.toMatchObject({ code: "ERR_SERIALIZE" });
       expect(errors.map(([e, c]) => [e.code, c.source])).toEqual([["ERR_SERIALIZE", "commit"]]);
     }
+  });
+});
+
+describe("issue 13: a record corrupted between load and commit", () => {
+  const stored = async (options: Partial<SessionOptions> = {}) => {
+    const ctx = setup(options);
+    const first = await ctx.sessions.load(request());
+    first.data.user = "ada";
+    const cookie = (await ctx.sessions.commit(first))!.split(";")[0]!;
+    const session = await ctx.sessions.load(request(cookie));
+    await ctx.spy.put(`sess:${session.id}`, "[]");
+    return { ...ctx, session };
+  };
+
+  it("a forced touch skips it and reports it, the request does not fail", async () => {
+    const { sessions, session, errors } = await stored();
+    session.touch();
+    await expect(sessions.commit(session)).resolves.toBeDefined();
+    expect(errors.map(([e, c]) => [e.code, c.source])).toEqual([["ERR_STORE_DATA", "record"]]);
+  });
+
+  it('commitMode "merge" writes this request\'s whole data over it', async () => {
+    const { sessions, session, spy, errors } = await stored({ commitMode: "merge" });
+    session.data.note = "kept";
+    await sessions.commit(session);
+    expect(JSON.parse((await spy.raw(`sess:${session.id}`)) as string)).toMatchObject({ user: "ada", note: "kept" });
+    expect(errors).toHaveLength(1);
+  });
+
+  it("reload() counts it as gone (ERR_STATE), reported once", async () => {
+    const { session, errors } = await stored();
+    await expect(session.reload()).rejects.toMatchObject({ code: "ERR_STATE" });
+    expect(errors.map(([e]) => e.code)).toEqual(["ERR_STORE_DATA"]);
   });
 });
