@@ -449,9 +449,10 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
         return cookie;
       },
       run,
-      ensureId: () => core.id || run(() => (void mgr.prepare(core), core.id)),
+      // Within the request's context: a new session's ID is made on first read (genid(req)), and signed ahead.
+      ensureId: () => run(() => (void mgr.prepare(core), core.id)),
       setId: (id) => {
-        if (id === core.id) return;
+        if (id === run(() => core.id)) return;
         // Assigning req.sessionID moves the session, its data kept, to that ID (the old record is removed;
         // a failure to remove it is reported through onEvent, not to the request).
         pinned = id;
