@@ -20,7 +20,12 @@ export interface Sessions<D extends SessionData = SessionData> {
   readonly options: ResolvedOptions;
   /** The store in use. */
   readonly store: SessionStore;
-  /** Loads the session of a request: 0 store reads without a valid signed cookie, at most 1 with one. */
+  /**
+   * Loads the session of a request: 0 store reads without a valid signed cookie, at most 1 with one, whatever the
+   * `Cookie` header holds (only its first 4 session-cookie values are verified, and the first valid one is used).
+   * Follow-ups: a renewal pointer's target (`renewAfter`), the raw-ID key with `hashIds: "migrate"`.
+   * A corrupt record is a miss: a fresh session, the record removed, the error reported.
+   */
   load(input: Request | RequestLike, options?: LoadOptions): Promise<Session<D>>;
   /** Like `load`, but answers synchronously when nothing had to be awaited (for adapters' hot paths). */
   loadFast(input: Request | RequestLike, options?: LoadOptions): MaybePromise<Session<D>>;
