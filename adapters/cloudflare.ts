@@ -55,10 +55,10 @@ export type WorkerSessionHandler<D extends object, E> = (
   ctx: ExecutionContextLike,
 ) => Response | Promise<Response>;
 
-/** Options of `withSession`: the core's options plus the error response. */
+/** Options of `withSession`: the core's options (`onError` reports errors) plus the error response. */
 export interface WorkerSessionOptions extends SessionOptions {
   /** The response for a session error (store down, broken record). Default: a plain 503/500 without details. */
-  onError?: WrapOptions<[unknown, ExecutionContextLike]>["onError"];
+  errorResponse?: WrapOptions<[unknown, ExecutionContextLike]>["onError"];
 }
 
 /** A module Worker's `fetch`. */
@@ -92,7 +92,7 @@ export function withSession<D extends object = SessionData, E = unknown>(
     const sessions = createSessions<D>(o);
     const fetch = sessions.wrap<[E, ExecutionContextLike]>(handler, {
       waitUntil: (_env, ctx) => (ctx && typeof ctx.waitUntil === "function" ? (p) => ctx.waitUntil(p) : undefined),
-      onError: o.onError,
+      onError: o.errorResponse,
     });
     return { sessions, fetch };
   };

@@ -50,6 +50,20 @@ export class BoundedMap<K, V> {
     this.#entries.delete(key);
   }
 
+  /** The oldest entry as `[key, value]`, or undefined when empty. */
+  oldest(): [K, V] | undefined {
+    if (this.#entries.size === 0) return undefined;
+    const [key, box] = this.#oldest();
+    return [key, box.value];
+  }
+
+  /** Removes every entry. */
+  clear(): void {
+    this.#entries.clear();
+    this.#cursor = undefined;
+    this.#head = undefined;
+  }
+
   /** The oldest live entry (the map is not empty). Entries before the cursor were all deleted or rewritten. */
   #oldest(): [K, Box<V>] {
     for (;;) {

@@ -48,7 +48,7 @@ const safeDecode = (value: string): string | undefined => {
 
 /**
  * All values of the cookie `name` in a `Cookie` header, decoded; bad ones are dropped.
- * Several cookies of one name happen (a parent-domain cookie, an old path): the caller tries each.
+ * Several cookies of one name happen (a parent-domain cookie, an old path): the caller verifies the first few.
  */
 export function readCookieValues(header: string | null | undefined, name: string): string[] {
   if (!header || !header.includes(name)) return [];

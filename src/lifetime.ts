@@ -6,7 +6,7 @@
 import type { CookieAttributes } from "./cookie.ts";
 import { UnsessionError } from "./errors.ts";
 import { DEFAULT_IDLE_TIMEOUT, type ResolvedOptions } from "./options.ts";
-import { stringify } from "./record.ts";
+import { MAX_DEPTH, stringify } from "./record.ts";
 import type { SessionState } from "./session.ts";
 import type { RecordMeta, SessionRecord, StoredCookie } from "./types.ts";
 
@@ -74,7 +74,8 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
       // The cookie never outlives the server-side deadline (checklist 11).
       const wanted = s.expires ? s.expires.getTime() : now + s.maxAge! * 1000;
       const until = Math.min(wanted, deadlineOf(s));
-      // Rounded: the deadline was set a few ms before this runs, and maxAge 600 must go out as 600, not 599.
+      // Rounded, not floored: the deadline was computed a few ms before this `now` (at the write), and
+      // maxAge 600 must be sent as Max-Age=600. It stays below `wanted`, and the server checks its deadline anyway.
       attrs.maxAge = Math.max(0, Math.round((until - now) / 1000));
       // An expiry set explicitly is sent as it is, past dates included (express-session's cookie.expires = new Date(0)).
       attrs.expires = s.expires && until === wanted ? s.expires : new Date(now + attrs.maxAge * 1000);
@@ -115,7 +116,7 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
     if (Object.keys(flash).length > 0) meta.f = flash;
     const attrs = attributes(s, now);
     const body = dataJson ?? stringify(data);
-    const json = `{"cookie":${JSON.stringify(storedCookie(s, attrs))},${body.length > 2 ? body.slice(1, -1) + "," : ""}"__unsession":${stringify(meta)}}`;
+    const json = `{"cookie":${JSON.stringify(storedCookie(s, attrs))},${body.length > 2 ? body.slice(1, -1) + "," : ""}"__unsession":${stringify(meta, MAX_DEPTH - 1)}}`;
     const ttl = ttlOf(s, now);
     return [json, ttl, body];
   };

@@ -4,7 +4,7 @@
  */
 import { UnsessionError } from "./errors.ts";
 import { isBridged, isExpressStore } from "./stores/express.ts";
-import type { CookieOptions, SessionEvent, SessionStore, StorageLike } from "./types.ts";
+import type { CookieOptions, ErrorContext, SessionEvent, SessionStore, StorageLike } from "./types.ts";
 
 /** Options of `createSessions`. Times are in seconds unless named otherwise. */
 export interface SessionOptions {
@@ -84,6 +84,13 @@ export interface SessionOptions {
   /** Receives lifecycle events (IDs hashed). Exceptions thrown by it are ignored. */
   onEvent?: (event: SessionEvent) => void;
   /**
+   * Receives every error the session layer causes or meets, once each, with its cause: store failures and
+   * timeouts (the request answers 503), data that cannot be stored (500), corrupt records (the request goes on
+   * with a fresh session). Exceptions thrown by it are ignored.
+   * @default a one-line `console.error("[unsession] <code>: <message>")`, never an ID, a record or a stack
+   */
+  onError?: (error: UnsessionError, context: ErrorContext) => void;
+  /**
    * How a changed, already stored session is written. `overwrite`: the whole record, last write wins
    * (express-session's behaviour). `merge`: the record is read again at commit and only the top-level keys
    * this request added, changed or deleted are applied to it (one extra store read per modified commit);
@@ -151,6 +158,8 @@ export interface ResolvedOptions {
   hmac: ((key: Secret, data: string) => string) | undefined;
   /** Lifecycle event hook, if any. */
   onEvent: ((event: SessionEvent) => void) | undefined;
+  /** Error hook, if any (undefined: the default one-line `console.error`). */
+  onError: ((error: UnsessionError, context: ErrorContext) => void) | undefined;
   /** How a commit writes a changed record: overwrite it, or merge into the stored one. */
   commitMode: "overwrite" | "merge";
   /** The `Clear-Site-Data` value sent on logout, or undefined. */
@@ -173,6 +182,22 @@ const warnShortSecret = (length: number): void => {
     `[unsession] a session secret of ${length} characters is weak: whoever guesses it can forge signatures. ` +
       "Add a strong one first, without signing anyone out: secret: [newSecret, oldSecret] — the first signs, every one " +
       "verifies, and cookies signed with the old one are re-signed as they come back. Make one with: openssl rand -base64 32",
+  );
+};
+
+/** RFC 6265bis §5.5: browsers cap a cookie's lifetime at 400 days, in seconds. */
+const MAX_COOKIE_AGE = 400 * 86_400;
+let warnedMilliseconds = false;
+/**
+ * A core `cookie.maxAge` past what any browser keeps is almost surely milliseconds (express-session's unit):
+ * 86_400_000 would be a 1,000-day cookie and idle timeout. Warned once, still taken as given: a refusal would
+ * break a deployment that meant it, and the browser caps the cookie anyway; the idle timeout is what the warning is for.
+ */
+const warnMilliseconds = (maxAge: number): void => {
+  if (warnedMilliseconds) return;
+  warnedMilliseconds = true;
+  console.warn(
+    `[unsession] cookie.maxAge is in seconds in createSessions: ${maxAge} s is ${Math.round(maxAge / 86_400)} days, more than browsers keep a cookie (400) and the idle timeout too. For milliseconds, divide by 1000 (${Math.round(maxAge / 1000)}).`,
   );
 };
 
@@ -218,6 +243,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     sameSite: c.sameSite ?? ("lax" as const),
   };
   if (c.maxAge !== undefined) positive("cookie.maxAge", c.maxAge, true);
+  if (typeof c.maxAge === "number" && c.maxAge > MAX_COOKIE_AGE) warnMilliseconds(c.maxAge);
   if (c.expires !== undefined && !(c.expires instanceof Date && !Number.isNaN(c.expires.getTime()))) fail("cookie.expires must be a valid Date");
   if (typeof cookie.path !== "string" || !cookie.path.startsWith("/")) fail(`cookie.path must start with "/" (got ${JSON.stringify(cookie.path)})`);
   const sameSite = typeof cookie.sameSite === "string" ? cookie.sameSite.toLowerCase() : cookie.sameSite;
@@ -241,6 +267,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (options.compat !== undefined && options.compat !== "express-session") fail(`compat must be "express-session" or unset (got ${String(options.compat)})`);
   if (options.onEvent !== undefined && typeof options.onEvent !== "function") fail("onEvent must be a function");
   if (options.hmac !== undefined && typeof options.hmac !== "function") fail("hmac must be a function (key, data) => base64 MAC");
+  if (options.onError !== undefined && typeof options.onError !== "function") fail("onError must be a function");
   if (![undefined, true, false, "migrate"].includes(options.hashIds as never)) fail(`hashIds must be true, false or "migrate" (got ${String(options.hashIds)})`);
   const commitMode = options.commitMode ?? "overwrite";
   if (commitMode !== "overwrite" && commitMode !== "merge") fail(`commitMode must be "overwrite" or "merge" (got ${String(commitMode)})`);
@@ -271,6 +298,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     hashIds: options.hashIds ?? false,
     onEvent: options.onEvent,
     hmac: options.hmac,
+    onError: options.onError,
     commitMode,
     privateWhenSignedIn: options.privateWhenSignedIn === true,
     clearSiteData: options.clearSiteData === true ? '"cache", "cookies", "storage"' : typeof options.clearSiteData === "string" && options.clearSiteData !== "" ? options.clearSiteData : undefined,

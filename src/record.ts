@@ -5,6 +5,37 @@
 import { UnsessionError } from "./errors.ts";
 import type { SessionRecord } from "./types.ts";
 
+/**
+ * Deepest nesting of session data that is stored, in levels. Serialising and parsing with a replacer or a
+ * reviver recurse once per level and exhaust a small stack (workerd's, a worker thread's) around 2,000 levels;
+ * no session needs a tenth of this limit. Deeper data is refused at commit (`ERR_SERIALIZE`), a deeper record
+ * is corrupt on load (`ERR_STORE_DATA`).
+ */
+export const MAX_DEPTH = 64;
+// A record's data keys sit at the record's own level, and its metadata is written within the same depth: any
+// record that loads can be serialised again (the snapshot of `session.data`), and any record written loads.
+const MAX_RECORD_DEPTH = MAX_DEPTH;
+
+/** True when JSON text nests deeper than `max`: a scan, no recursion, run before any recursive parse. */
+const nestsDeeper = (text: string, max: number): boolean => {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 123 || c === 91) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) {
+      depth--;
+    }
+  }
+  return false;
+};
+
 // Keys dropped while parsing: they could change prototypes when the data is later copied (A5 15.3.6).
 const reviver = (key: string, value: unknown): unknown => {
   if (key === "__proto__") return undefined;
@@ -16,6 +47,9 @@ const reviver = (key: string, value: unknown): unknown => {
 export function parseRecord(raw: unknown): SessionRecord {
   let value: unknown = raw;
   if (typeof raw === "string") {
+    if (raw.length > MAX_RECORD_DEPTH * 2 && nestsDeeper(raw, MAX_RECORD_DEPTH)) {
+      throw new UnsessionError("ERR_STORE_DATA", `a stored session record nests deeper than ${MAX_RECORD_DEPTH} levels`);
+    }
     try {
       // A reviver makes JSON.parse several times slower: it is needed only when a key could be one it drops
       // (a key spelled with \u escapes contains "\u").
@@ -25,11 +59,16 @@ export function parseRecord(raw: unknown): SessionRecord {
     }
   } else if (raw !== null && typeof raw === "object") {
     // A driver that returns objects (already parsed): copy through JSON so that nothing is shared or polluted.
+    let text: string;
     try {
-      value = JSON.parse(JSON.stringify(raw), reviver);
+      text = JSON.stringify(raw);
     } catch {
       throw new UnsessionError("ERR_STORE_DATA", "a stored session record cannot be read as JSON");
     }
+    if (nestsDeeper(text, MAX_RECORD_DEPTH)) {
+      throw new UnsessionError("ERR_STORE_DATA", `a stored session record nests deeper than ${MAX_RECORD_DEPTH} levels`);
+    }
+    value = JSON.parse(text, reviver);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new UnsessionError("ERR_STORE_DATA", `a stored session record must be an object (got ${Array.isArray(value) ? "array" : typeof value})`);
@@ -81,12 +120,36 @@ const plainBelow = (value: object, depth: number): boolean => {
   return true;
 };
 
-/** JSON of session data or a record; throws `ERR_SERIALIZE` for BigInt, cycles, Map, Set and class instances. */
-export function stringify(value: unknown): string {
+const childrenOf = (value: object): unknown[] =>
+  Array.isArray(value) ? value : typeof (value as { toJSON?: unknown }).toJSON === "function" ? [] : Object.values(value);
+
+/** Refuses cycles and data deeper than `MAX_DEPTH` before a recursive stringify meets them: an explicit stack, no recursion. */
+const checkShape = (root: object, limit: number): void => {
+  const path = new Set<object>([root]);
+  const stack: [object, unknown[], number][] = [[root, childrenOf(root), 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top[2] >= top[1].length) {
+      path.delete(top[0]);
+      stack.pop();
+      continue;
+    }
+    const child = top[1][top[2]++];
+    if (child === null || typeof child !== "object") continue;
+    if (path.has(child)) throw new UnsessionError("ERR_SERIALIZE", "session data must be JSON: it contains a cycle");
+    if (stack.length >= limit) throw new UnsessionError("ERR_SERIALIZE", `session data nests deeper than ${MAX_DEPTH} levels`);
+    path.add(child);
+    stack.push([child, childrenOf(child), 0]);
+  }
+};
+
+/** JSON of session data or a record; throws `ERR_SERIALIZE` for BigInt, cycles, Map, Set, class instances and nesting past `limit` levels. */
+export function stringify(value: unknown, limit: number = MAX_DEPTH): string {
   try {
     if (value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON !== "function" && plainBelow(value, 0)) {
       return JSON.stringify(value);
     }
+    if (value !== null && typeof value === "object") checkShape(value, limit);
     return JSON.stringify(value, replacer);
   } catch (error) {
     if (error instanceof UnsessionError) throw error;

@@ -8,6 +8,8 @@ import type { RecordMeta, SameSite, SessionData } from "./types.ts";
 
 /** @internal The manager's side of a session. */
 export interface SessionContext {
+  /** The session's ID, made now when it has none yet (nothing is stored or sent for it until a commit needs to). */
+  idOf(session: Session<any>): string;
   regenerate(session: Session<any>, keepData: boolean): Promise<void>;
   destroy(session: Session<any>): Promise<void>;
   reload(session: Session<any>): Promise<void>;
@@ -158,10 +160,13 @@ export class Session<D extends object = SessionData> {
     return (this.#cookie ??= new CookieView(this.#state));
   }
 
-  /** The session ID. Never put it in a body, URL or header other than the cookie. */
+  /**
+   * The session ID, stable from the first read: a new session gets its ID then, though reading it alone stores
+   * nothing and sends no cookie (unless `saveUninitialized`). Never put it in a body, URL or header other than the cookie.
+   */
   get id(): string {
     this.#state.read = true;
-    return this.#state.id;
+    return this.#state.id || this.#ctx.idOf(this);
   }
 
   /** True when no stored record backs this session yet (no cookie came in, it was unknown or expired, or it was regenerated). */

@@ -9,6 +9,7 @@ import { UnsessionError } from "./errors.ts";
 import type { Emit } from "./events.ts";
 import { chain, isPromise } from "./maybe.ts";
 import type { ResolvedOptions } from "./options.ts";
+import type { Report } from "./report.ts";
 import { toBase64 } from "./signer.ts";
 import type { MaybePromise, SessionStore } from "./types.ts";
 
@@ -26,13 +27,14 @@ export interface StoreIO {
 }
 
 /** @internal */
-export function createStoreIO(o: ResolvedOptions, rawStore: SessionStore, emit: Emit): StoreIO {
+export function createStoreIO(o: ResolvedOptions, rawStore: SessionStore, emit: Emit, report: Report): StoreIO {
   const prefix = o.prefix;
   const storeCall = <T>(kind: "read" | "write", fn: () => MaybePromise<T>): MaybePromise<T> => {
     const fail = (error: unknown): never => {
       if (error instanceof UnsessionError) throw error;
       const e = new UnsessionError(kind === "read" ? "ERR_STORE_READ" : "ERR_STORE_WRITE", `the session store failed to ${kind}`, { cause: error });
       emit("store_error", undefined, { error: e });
+      report(e, { source: "store" });
       throw e;
     };
     let result: MaybePromise<T>;
@@ -47,6 +49,7 @@ export function createStoreIO(o: ResolvedOptions, rawStore: SessionStore, emit: 
       timer = setTimeout(() => {
         const e = new UnsessionError("ERR_STORE_TIMEOUT", `the session store did not answer within ${o.storeTimeout} ms`);
         emit("store_error", undefined, { error: e });
+        report(e, { source: "store" });
         reject(e);
       }, o.storeTimeout);
     });

@@ -19,7 +19,7 @@
  * @module
  */
 import { createSessions } from "./manager.ts";
-import type { Sessions } from "./types.ts";
+import type { Sessions } from "./sessions.ts";
 import type { SessionOptions } from "./options.ts";
 import type { Session } from "./session.ts";
 import type { MaybePromise, SessionStore, StorageLike } from "./types.ts";

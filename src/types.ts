@@ -1,12 +1,8 @@
 /**
- * Contracts shared across the core's modules.
+ * Contracts shared across the core's modules: data, records, stores, cookies, events. It imports nothing,
+ * so that every module may depend on it and it on none of them.
  * @module
  */
-import type { UnsessionError } from "./errors.ts";
-import type { ResolvedOptions } from "./options.ts";
-import type { Session } from "./session.ts";
-import type { UserSessionInfo } from "./users.ts";
-
 /**
  * Session data when no type is given: any JSON-serialisable object. `cookie` is reserved by the stored record format.
  * Your own type may be an `interface` (`createSessions<Data>()`): type parameters only require an `object`,
@@ -77,15 +73,26 @@ export interface SessionEvent {
     | "unknown_id"
     | "store_error"
     | "renewed"
-    | "revoked";
+    | "revoked"
+    | "corrupt_record";
   /** Hex SHA-256 prefix (16 chars) of the session ID concerned, when there is one. */
   sid?: string;
   /** Hashed previous ID, for `regenerated` and `renewed`. */
   previousSid?: string;
-  /** The error, for `store_error`. */
+  /** The error, for `store_error` and `corrupt_record` (an `UnsessionError` whose `cause` is the original). */
   error?: unknown;
   /** Milliseconds since the epoch. */
   time: number;
+}
+
+/** Where an error reported to `onError` happened. */
+export interface ErrorContext {
+  /**
+   * `store`: a store call failed or timed out; `record`: a stored record was corrupt (the request went on with a
+   * fresh session); `load` / `commit`: loading or committing a session failed (e.g. data that is not JSON);
+   * `adapter`: reported by an adapter or `wrap` through `sessions.report`.
+   */
+  source: "store" | "record" | "load" | "commit" | "adapter";
 }
 
 /** The stored form of the cookie, as express-session stores write it. */
@@ -183,62 +190,18 @@ export interface LoadOptions {
   waitUntil?: (promise: Promise<unknown>) => void;
 }
 
-/** A fetch handler that receives the session. */
-export type SessionHandler<D extends object, A extends unknown[] = []> = (
-  request: Request,
-  session: Session<D>,
-  ...rest: A
-) => Response | Promise<Response>;
-
-/** The session manager made by `createSessions`. */
-export interface Sessions<D extends object = SessionData> {
-  /** Resolved options. */
-  readonly options: ResolvedOptions;
-  /** The store in use. */
-  readonly store: SessionStore;
-  /** Loads the session of a request: 0 store reads without a valid signed cookie, at most 1 with one. */
-  load(input: Request | RequestLike, options?: LoadOptions): Promise<Session<D>>;
-  /** Like `load`, but answers synchronously when nothing had to be awaited (for adapters' hot paths). */
-  loadFast(input: Request | RequestLike, options?: LoadOptions): MaybePromise<Session<D>>;
-  /** Writes what changed (at most 1 store write) and returns the `Set-Cookie` value to send, or `null`. */
-  commit(session: Session<D>): Promise<string | null>;
-  /** Writes what changed and returns the response with `Set-Cookie` and the caching headers (see `applyCookie`) added. */
-  commit(session: Session<D>, response: Response): Promise<Response>;
-  /** Like `commit(session)`, but answers synchronously when nothing has to be written or signed. */
-  commitFast(session: Session<D>): MaybePromise<string | null>;
-  /**
-   * Adds a `Set-Cookie` value to a response (copying it when its headers are immutable), with `Cache-Control: no-store`.
-   * Given the `session`, it also adds the caching headers of `cacheHeaders`: `Vary: Cookie` when the session was read,
-   * `Cache-Control: private, no-store` for `session.noStore()` and `privateWhenSignedIn`.
-   */
-  applyCookie(response: Response, setCookie: string | null, session?: Session<D>): Response;
-  /**
-   * The caching headers a response needs, for adapters that write headers themselves (Node's `res.setHeader`):
-   * `vary` (the current `Vary` with `Cookie` appended) when the session was read; `cacheControl`: `no-store` when
-   * `setCookie` is not null, `private, no-store` for `session.noStore()` or, without a `Cache-Control` of the
-   * response's own, for a signed-in session with `privateWhenSignedIn`. An absent field: leave that header alone.
-   */
-  cacheHeaders(session: Session<D>, setCookie: string | null, current?: CurrentCacheHeaders): CacheHeaders;
-  /** Signs the session's ID ahead of time, so that `commit` needs no await for it (Node writes headers synchronously). */
-  prepare(session: Session<D>): Promise<string>;
-  /**
-   * The sessions of a user (bound with `session.setUser(id)`), with metadata and without raw IDs.
-   * Costs 1 read of the user's index + 1 read per indexed session; dead entries are pruned.
-   */
-  listUserSessions(userId: string, current?: Session<D>): Promise<UserSessionInfo[]>;
-  /**
-   * Ends every session of a user (password change, account disabled), optionally except `except`.
-   * Returns how many index entries were removed. Costs 1 read + 1 delete per session + 1 index write.
-   */
-  revokeUser(userId: string, options?: { except?: Session<D> }): Promise<number>;
-  /**
-   * Ends one session of a user, named by the `sid` that `listUserSessions` reported ("sign out this device").
-   * Only sessions in that user's index can be ended; an unknown or malformed `sid` ends nothing. Returns whether
-   * a session was ended: its next request is anonymous. Costs 1 index read + 1 delete + 1 index write.
-   */
-  revokeUserSession(userId: string, sid: string): Promise<boolean>;
-  /** Turns `(request, session, ...rest) => Response` into a plain fetch handler, for `Deno.serve`, `Bun.serve` and Workers. */
-  wrap<A extends unknown[] = []>(handler: SessionHandler<D, A>, options?: WrapOptions<A>): (request: Request, ...rest: A) => Promise<Response>;
+/** One session of a user, as `listUserSessions` reports it: no raw ID. */
+export interface UserSessionInfo {
+  /** SHA-256 prefix of the session's store key: stable, not usable as a cookie. */
+  sid: string;
+  /** When the session was created. */
+  createdAt: Date;
+  /** The earliest server-side deadline (idle or absolute). */
+  expiresAt: Date;
+  /** True for the session passed as `current`. */
+  current: boolean;
+  /** The label given to `session.setUser(userId, { label })`, if any. */
+  label?: string;
 }
 
 /** A header value as a host holds it: Web `Headers` give a string or null, Node's `res.getHeader` a number or an array too. */
@@ -259,12 +222,3 @@ export interface CacheHeaders {
   /** The new `Cache-Control` value. */
   cacheControl?: string;
 }
-
-/** Options of `wrap`. */
-export interface WrapOptions<A extends unknown[]> {
-  /** Where non-blocking work goes, from the handler's extra arguments (e.g. Workers' `ctx`). */
-  waitUntil?: (...rest: A) => ((promise: Promise<unknown>) => void) | undefined;
-  /** The response for a session error (store down, broken record). Default: a plain 503/500 without details. */
-  onError?: (error: UnsessionError, request: Request) => Response | Promise<Response>;
-}
-

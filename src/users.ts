@@ -8,21 +8,7 @@
  * @module
  */
 import { parseRecord } from "./record.ts";
-import type { MaybePromise } from "./types.ts";
-
-/** One session of a user, as `listUserSessions` reports it: no raw ID. */
-export interface UserSessionInfo {
-  /** SHA-256 prefix of the session's store key: stable, not usable as a cookie. */
-  sid: string;
-  /** When the session was created. */
-  createdAt: Date;
-  /** The earliest server-side deadline (idle or absolute). */
-  expiresAt: Date;
-  /** True for the session passed as `current`. */
-  current: boolean;
-  /** The label given to `session.setUser(userId, { label })`, if any. */
-  label?: string;
-}
+import type { MaybePromise, UserSessionInfo } from "./types.ts";
 
 /** @internal What the index needs from the manager. */
 export interface UserIndexDeps {

@@ -6,7 +6,8 @@ import { cacheHeadersOf } from "./caching.ts";
 import { UnsessionError } from "./errors.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Session } from "./session.ts";
-import type { LoadOptions, MaybePromise, RequestLike, SessionHandler, WrapOptions } from "./types.ts";
+import type { SessionHandler, WrapOptions } from "./sessions.ts";
+import type { ErrorContext, LoadOptions, MaybePromise, RequestLike, SessionData } from "./types.ts";
 
 /** The plain error response of the core: no stack, driver message, key or ID (checklist 27). */
 export function errorResponse(error: unknown): Response {
@@ -52,6 +53,7 @@ export interface WrapDeps<D extends object> {
   loadFast(input: Request | RequestLike, options?: LoadOptions): MaybePromise<Session<D>>;
   commitFast(session: Session<D>): MaybePromise<string | null>;
   applyCookie(response: Response, setCookie: string | null, session?: Session<D>): Response;
+  report(error: unknown, context?: ErrorContext): void;
 }
 
 /** @internal The implementation of `sessions.wrap`. */
@@ -60,8 +62,13 @@ export function wrapHandler<D extends object, A extends unknown[]>(
   handler: SessionHandler<D, A>,
   wrapOptions?: WrapOptions<A>,
 ): (request: Request, ...rest: A) => Promise<Response> {
-  const { loadFast, commitFast, applyCookie } = deps;
-  const onError = wrapOptions?.onError ?? ((error: UnsessionError) => errorResponse(error));
+  const { loadFast, commitFast, applyCookie, report } = deps;
+  const respond = wrapOptions?.onError ?? ((error: UnsessionError) => errorResponse(error));
+  // Every session error that becomes an error response is reported (once: the core may have reported it already).
+  const onError = (error: UnsessionError, request: Request): Response | Promise<Response> => {
+    report(error);
+    return respond(error, request);
+  };
   return async (request, ...rest) => {
     let session: Session<D>;
     try {

@@ -15,7 +15,7 @@ import { fromExpressStore, isStorage, MemoryStore, StorageStore, Store, type Exp
 const warn = (message: string): void => void process.emitWarning(message, { type: "DeprecationWarning", code: "EXPRESS_SESSION" });
 
 /** Options of the core that the Express adapter passes through unchanged (times in seconds, as in the core). */
-export type CoreExtras = Pick<SessionOptions, "idleTimeout" | "absoluteTimeout" | "touchAfter" | "renewAfter" | "renewGrace" | "onEvent" | "commitMode" | "privateWhenSignedIn">;
+export type CoreExtras = Pick<SessionOptions, "idleTimeout" | "absoluteTimeout" | "touchAfter" | "renewAfter" | "renewGrace" | "onEvent" | "onError" | "commitMode" | "privateWhenSignedIn">;
 
 /** express-session's options (times in milliseconds), plus a few of the core's (times in seconds). */
 export interface ExpressSessionOptions extends CoreExtras {
@@ -217,6 +217,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       renewAfter: opts.renewAfter,
       renewGrace: opts.renewGrace,
       onEvent: opts.onEvent,
+      onError: opts.onError,
       commitMode: opts.commitMode,
       privateWhenSignedIn: opts.privateWhenSignedIn,
     });

@@ -50,7 +50,8 @@ export function attach(ctx: AttachContext, mgr: Sessions, config: CookieConfig, 
       return cookie;
     },
     run,
-    ensureId: () => core.id || run(() => (void mgr.prepare(core), core.id)),
+    // Within the request's context: a new session's ID is made on first read (genid(req)), and signed ahead.
+    ensureId: () => run(() => (void mgr.prepare(core), core.id)),
     setId: (id) => {
       if (typeof id !== "string") {
         // express-session saves nothing and sends no cookie when req.sessionID is not a string.
@@ -58,7 +59,7 @@ export function attach(ctx: AttachContext, mgr: Sessions, config: CookieConfig, 
         return;
       }
       bogus = undefined;
-      if (id === core.id) return;
+      if (id === run(() => core.id)) return;
       // Assigning req.sessionID moves the session, its data kept, to that ID (the old record is removed;
       // a failure to remove it is reported through onEvent, not to the request).
       ctx.pinned(id, () => run(() => core.regenerate({ keepData: true })).catch(() => {}));

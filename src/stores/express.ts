@@ -30,10 +30,13 @@ export interface ExpressStoreOptions {
   cookie?: (stored: StoredCookie) => object;
 }
 
-/** True for an express-session store (callback API): `get`, `set` and `destroy` taking a callback. */
+/** True for an express-session store (callback API): `get(sid, callback)`, `set`, `destroy`. */
 export function isExpressStore(value: unknown): value is ExpressStoreLike {
-  const store = value as ExpressStoreLike | null;
-  return typeof store?.get === "function" && typeof store.set === "function" && typeof store.destroy === "function" && store.get.length >= 2;
+  if (value === null || typeof value !== "object") return false;
+  const store = value as Record<string, unknown> & { get?: (...args: unknown[]) => unknown };
+  if (typeof store.get !== "function" || typeof store.set !== "function" || BRIDGED.has(value as SessionStore)) return false;
+  // get(sid, callback), or a destroy() where a core store has delete().
+  return store.get.length >= 2 || (typeof store.destroy === "function" && typeof store.delete !== "function");
 }
 
 const BRIDGED = new WeakSet<SessionStore>();

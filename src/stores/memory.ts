@@ -2,6 +2,7 @@
  * The embedded default store: in memory, expiring, bounded.
  * @module
  */
+import { BoundedMap } from "../bounded.ts";
 import type { SessionRecord, SessionStore } from "../types.ts";
 
 /** Options of `memoryStore`. */
@@ -32,31 +33,12 @@ type Entry = { value: string; expires: number };
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const max = options.max ?? 100_000;
   const now = options.now ?? Date.now;
-  // Insertion order is write order: the front of the map holds the oldest writes, which expire first.
-  const entries = new Map<string, Entry>();
-  // One cursor kept across writes walks the front of the map. A fresh iterator per write would step again over
-  // the slots of every entry deleted before it (V8 keeps them until a rehash): each eviction cost O(max), and
-  // 1,000,000 writes at the bound took minutes (bench/memory-bound.ts).
-  let cursor: Iterator<[string, Entry]> | undefined;
-  let head: [string, Entry] | undefined;
-  /** The oldest live entry. Entries before the cursor were all evicted, deleted or rewritten (moved to the end). */
-  const oldest = (): [string, Entry] | undefined => {
-    for (;;) {
-      if (head !== undefined && entries.get(head[0]) === head[1]) return head;
-      const next = (cursor ??= entries.entries()).next();
-      if (next.done) {
-        cursor = undefined;
-        head = undefined;
-        if (entries.size === 0) return undefined;
-        continue; // entries written after the cursor finished: start again from the front
-      }
-      head = next.value;
-    }
-  };
+  // Insertion order is write order: the oldest writes, which expire first, are evicted and swept first.
+  const entries = new BoundedMap<string, Entry>(max);
 
   const sweep = (t: number): void => {
     for (let checked = 0; checked < 8; checked++) {
-      const front = oldest();
+      const front = entries.oldest();
       if (front === undefined || front[1].expires > t) break;
       entries.delete(front[0]);
     }
@@ -74,10 +56,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     set(id, record, ttl) {
       const t = now();
-      entries.delete(id);
       entries.set(id, { value: record, expires: t + ttl * 1000 });
       sweep(t);
-      while (entries.size > max) entries.delete(oldest()![0]);
     },
     delete(id) {
       entries.delete(id);
@@ -87,8 +67,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     clear() {
       entries.clear();
-      cursor = undefined;
-      head = undefined;
     },
   };
 }

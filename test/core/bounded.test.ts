@@ -28,4 +28,19 @@ describe("BoundedMap (the core's bounded caches and registries)", () => {
     expect(map.has(99_899)).toBe(false);
     for (let i = 99_900; i < 100_000; i++) expect(map.get(i)).toBe(i);
   });
+
+  it("answers the oldest live entry (the memory store's sweep), and clear() empties it", () => {
+    const map = new BoundedMap<string, number>(3);
+    expect(map.oldest()).toBeUndefined();
+    map.set("a", 1);
+    map.set("b", 2);
+    map.set("a", 3); // rewritten: b is now the oldest
+    expect(map.oldest()).toEqual(["b", 2]);
+    map.delete("b");
+    expect(map.oldest()).toEqual(["a", 3]);
+    map.clear();
+    expect([map.size, map.oldest()]).toEqual([0, undefined]);
+    map.set("c", 4);
+    expect(map.oldest()).toEqual(["c", 4]);
+  });
 });

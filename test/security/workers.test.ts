@@ -1,6 +1,6 @@
 /**
  * The checklist items the Cloudflare adapter could change (it hands background work to `ctx.waitUntil` and
- * takes its own `onError`), through `withSession` called in-process. workerd itself runs in the runtime suites.
+ * takes its own `errorResponse`), through `withSession` called in-process. workerd itself runs in the runtime suites.
  */
 import { describe, expect, it } from "vitest";
 import { withSession } from "../../adapters/cloudflare.ts";
