@@ -54,7 +54,7 @@ export interface Internals {
    * The record in `raw`, or `null` when it is corrupt (not an object, broken JSON, no cookie object, too deep):
    * `corrupt_record` is emitted and the error reported; the caller decides what a miss means.
    */
-  parseOrReport(id: string, raw: unknown): SessionRecord | null;
+  parseOrReport(id: string, raw: unknown, onCorrupt?: (error: UnsessionError) => void): SessionRecord | null;
   /** The signed cookie value of the state's ID (computed once per ID). */
   sign(s: SessionState): MaybePromise<string>;
 }
@@ -139,13 +139,14 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
     },
     newId,
     ensureId,
-    parseOrReport(id, raw) {
+    parseOrReport(id, raw, onCorrupt) {
       try {
         return parseRecord(raw);
       } catch (error) {
         if (!(error instanceof UnsessionError)) throw error;
         emit("corrupt_record", id, { error });
         report(error, { source: "record" });
+        onCorrupt?.(error);
         return null;
       }
     },

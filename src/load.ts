@@ -7,7 +7,7 @@ import { readCookieValues } from "./cookie.ts";
 import { isSafeId, type Internals } from "./internals.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { chain, isPromise } from "./maybe.ts";
-import { Session } from "./session.ts";
+import { Session, type SessionState } from "./session.ts";
 import type { LoadOptions, MaybePromise, RequestLike, SessionData, SessionRecord } from "./types.ts";
 
 /**
@@ -64,21 +64,21 @@ export function createLoader<D extends object>(k: Internals, lifecycle: Lifecycl
    * A record that cannot be read as a session (not an object, broken JSON, no cookie object, nested too deep):
    * reported, removed, and the request goes on as if there were none — never a 5xx on every request with that cookie.
    */
-  const parseOrDrop = (id: string, raw: unknown, legacy: boolean, waitUntil: LoadOptions["waitUntil"]): SessionRecord | null => {
-    const record = k.parseOrReport(id, raw);
+  const parseOrDrop = (id: string, raw: unknown, legacy: boolean, waitUntil: LoadOptions["waitUntil"], s: SessionState): SessionRecord | null => {
+    const record = k.parseOrReport(id, raw, (error) => (s.corrupt = error));
     if (record === null) background(legacy ? io.storeCall("write", () => k.rawStore.delete(o.prefix + id)) : io.remove(id), waitUntil);
     return record;
   };
 
   /** Follows a renewal pointer (a record that names the ID that replaced it) within its grace window; `false` for a corrupt record. */
-  const follow = (id: string, raw: unknown, legacy: boolean, depth: number, waitUntil: LoadOptions["waitUntil"]): MaybePromise<[string, SessionRecord] | null | false> => {
+  const follow = (id: string, raw: unknown, legacy: boolean, depth: number, waitUntil: LoadOptions["waitUntil"], s: SessionState): MaybePromise<[string, SessionRecord] | null | false> => {
     if (raw === null || raw === undefined) return null;
-    const record = parseOrDrop(id, raw, legacy, waitUntil);
+    const record = parseOrDrop(id, raw, legacy, waitUntil, s);
     if (record === null) return false;
     const next = record.__unsession?.n;
     if (next === undefined) return [id, record];
     if (depth > 0 || !isSafeId(next) || record.__unsession!.i <= Date.now()) return null;
-    return chain(io.read(next), (nextRaw) => follow(next, nextRaw, false, depth + 1, waitUntil));
+    return chain(io.read(next), (nextRaw) => follow(next, nextRaw, false, depth + 1, waitUntil, s));
   };
 
   const loadFast = (input: Request | RequestLike, extra?: LoadOptions): MaybePromise<Session<D>> => {
@@ -99,7 +99,7 @@ export function createLoader<D extends object>(k: Internals, lifecycle: Lifecycl
       if (!valid) return session;
       const [id, value] = valid;
       if (tombstones.has(id)) return session;
-      return chain(io.readWithLegacy(id), ([raw, legacy]) => chain(follow(id, raw, legacy, 0, waitUntil), (found) => {
+      return chain(io.readWithLegacy(id), ([raw, legacy]) => chain(follow(id, raw, legacy, 0, waitUntil, s), (found) => {
         if (!found) {
           // false: a corrupt record, already reported.
           if (found === null) emit("unknown_id", id);

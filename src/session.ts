@@ -56,6 +56,8 @@ export interface SessionState {
   saved: boolean;
   /** Cookie attributes changed for this session (`session.cookie.override`), over the configured ones. */
   attrs: CookieOverrides | undefined;
+  /** The error of a corrupt record this request's cookie named (removed and reported; the session is fresh). */
+  corrupt?: UnsessionError;
   /** The handler read or changed something that comes from the cookie (data, ID, user, flash…): the response varies by `Cookie`. */
   read?: boolean;
   /** `session.noStore()` was called: the response gets `Cache-Control: private, no-store`. */
@@ -191,6 +193,15 @@ export class Session<D extends object = SessionData> {
     s.data = value as SessionData;
     s.dirty = true;
     s.read = true;
+  }
+
+  /**
+   * The error (`ERR_STORE_DATA`) of a corrupt stored record that this request's cookie named, if any: the session
+   * is a fresh one, the record was removed and the error reported. For adapters that must answer it as an error
+   * (express-session does).
+   */
+  get corruptRecord(): UnsessionError | undefined {
+    return this.#state.corrupt;
   }
 
   /** True once `destroy()` was called. */

@@ -284,7 +284,9 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     } catch (error) {
       return next(error);
     }
-    if (isPromise(loaded)) loaded.then((core) => attach(ctx, mgr, config, core, req, res, next), (err) => next(expressError(err)));
-    else attach(ctx, mgr, config, loaded, req, res, next);
+    // A corrupt record is an error under express-session: next(ERR_STORE_DATA), once (the core removed the record).
+    const begin = (core: CoreSession): void => (core.corruptRecord ? next(core.corruptRecord) : attach(ctx, mgr, config, core, req, res, next));
+    if (isPromise(loaded)) loaded.then(begin, (err) => next(expressError(err)));
+    else begin(loaded);
   };
 }
