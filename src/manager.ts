@@ -15,7 +15,7 @@ import { createStoreIO } from "./store-io.ts";
 import { createUserIndex } from "./users.ts";
 import { memoryStore } from "./stores/memory.ts";
 import { storageStore } from "./stores/unstorage.ts";
-import type { LoadOptions, MaybePromise, RecordMeta, RequestLike, SessionData, SessionRecord, Sessions, SessionStore } from "./types.ts";
+import type { LoadOptions, MaybePromise, MergePatch, RecordMeta, RequestLike, SessionData, SessionRecord, Sessions, SessionStore } from "./types.ts";
 import { createApplyCookie, wrapHandler } from "./wrap.ts";
 import { createLifetime } from "./lifetime.ts";
 
@@ -59,6 +59,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     readKey,
     writeKey: (key, json, ttl) => storeCall("write", () => rawStore.set(key, json, ttl)),
     removeKey: (key) => storeCall("write", () => rawStore.delete(key)),
+    mergeKey: rawStore.merge ? (key, patch, ttl) => storeCall("write", () => rawStore.merge!(key, patch, ttl)) : undefined,
     deadlineOf: deadlineOfMeta,
     hash: hashId,
   });
@@ -255,11 +256,51 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     });
   };
 
+  /**
+   * commitMode "merge" on a store with the `merge` capability: sends only the top-level keys this request changed
+   * (and the cookie and bookkeeping), applied atomically by the store to the record as it is then (1 round trip).
+   */
+  const writeAtomic = (s: SessionState, base: Record<string, string | undefined>, merge: NonNullable<SessionStore["merge"]>): MaybePromise<void> => {
+    const now = Date.now();
+    const id = s.id;
+    const data = s.data as Record<string, unknown>;
+    const own = (obj: object, key: string) => Object.prototype.hasOwnProperty.call(obj, key);
+    // The cookie and the bookkeeping as a full write would store them (this also rejects the reserved keys).
+    const [head, ttl] = recordJson(s, now, "{}");
+    const { cookie, __unsession } = JSON.parse(head) as SessionRecord;
+    const patch: MergePatch = { set: { cookie: JSON.stringify(cookie), __unsession: JSON.stringify(__unsession) }, unset: [] };
+    for (const key of Object.keys(data)) {
+      const json = stringify(data[key]);
+      if (json === undefined) {
+        if (base[key] !== undefined) patch.unset.push(key);
+      } else if (json !== base[key]) patch.set[key] = json;
+    }
+    for (const key of Object.keys(base)) if (!own(data, key) && base[key] !== undefined) patch.unset.push(key);
+    return chain(chain(keyOf(id), (key) => storeCall("write", () => merge(key, patch, ttl))), (merged) => {
+      if (merged === null || merged === undefined) {
+        // Destroyed (or expired) meanwhile: the store wrote nothing.
+        s.stored = false;
+        return;
+      }
+      // This request's view becomes the record as written: its own changes plus everyone else's.
+      const { cookie: _c, __unsession: _m, ...stored } = parseRecord(merged);
+      for (const key of Object.keys(data)) if (!own(stored, key)) delete data[key];
+      Object.assign(data, stored);
+      return chain(afterWrite(s, now), () => {
+        s.snapshot = s.snapshot === undefined ? undefined : stringify(data);
+        s.dirty = false;
+        bases.set(s, baseOf(data));
+      });
+    });
+  };
+
   /** commitMode "merge": reads the record again and applies only the top-level keys this request changed (1 extra read). */
   const writeMerged = (s: SessionState): MaybePromise<void> => {
     const base = bases.get(s);
     // A record still under its raw ID (hashIds "migrate") is moved by a full write: the hashed key has nothing to merge with.
     if (!base || s.legacyKey !== undefined) return writeFull(s);
+    if (rawStore.merge) return writeAtomic(s, base, rawStore.merge.bind(rawStore));
+    // Without the capability (plain unstorage drivers, KV): read, merge, write; another commit can land in between.
     const id = s.id;
     return chain(read(id), (raw) => {
       const now = Date.now();
