@@ -365,6 +365,11 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       const attrs = attributes(s, now);
       record.cookie = { ...record.cookie, expires: attrs.expires ? attrs.expires.toISOString() : null };
       record.__unsession = meta;
+      if (o.commitMode === "merge" && rawStore.merge) {
+        // Only the cookie and the bookkeeping, merged atomically: data changed by others since the read stays.
+        const patch: MergePatch = { set: { cookie: JSON.stringify(record.cookie), __unsession: stringify(meta) }, unset: [] };
+        return chain(keyOf(id), (key) => chain(storeCall("write", () => rawStore.merge!(key, patch, ttlOf(s, now))), () => undefined));
+      }
       return write(id, stringify(record), ttlOf(s, now));
     });
   };

@@ -124,6 +124,38 @@ describe("commitMode: merge semantics", () => {
     expect((await again.load(req(cookie))).data).toEqual({ user: "ada", cart: ["mug"] });
   });
 
+  it("merge: a throttled touch racing with another instance's change keeps that change (the touch merges only cookie and bookkeeping)", async () => {
+    const inner = memoryStore();
+    let hold: Promise<void> | undefined;
+    // The next read returns the record as it is now, but only once `hold` settles: a commit lands in between.
+    const store: SessionStore = {
+      get: async (key) => {
+        const value = inner.get(key);
+        const wait = hold;
+        hold = undefined;
+        if (wait) await wait;
+        return value;
+      },
+      set: inner.set,
+      delete: inner.delete,
+      merge: inner.merge,
+    };
+    const a = createSessions({ secret, store, commitMode: "merge", touchAfter: 0 });
+    const b = createSessions({ secret, store, commitMode: "merge", touchAfter: 0 });
+    const cookie = await start(a, { user: "ada" });
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a touch is due
+    const reader = await a.load(req(cookie));
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const touching = a.commit(reader); // unmodified: the touch reads (and waits)
+    const writer = await b.load(req(cookie));
+    writer.data.cart = ["mug"];
+    await b.commit(writer);
+    release();
+    await touching;
+    expect((await b.load(req(cookie))).data).toEqual({ user: "ada", cart: ["mug"] });
+  });
+
   it("overwrite: the later commit drops the other request's changes", async () => {
     const { a, b } = twoInstances("overwrite");
     const cookie = await start(a, { n: 0 });
