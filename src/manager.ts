@@ -477,7 +477,9 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
       const s = stateOf(session);
       if (s.destroyed) throw new UnsessionError("ERR_STATE", "cannot save a destroyed session");
       if (s.detached) return;
-      await writeFull(s);
+      // Merge mode: an explicit save of a stored session merges like a commit (never a stale full rewrite).
+      if (o.commitMode === "merge" && s.stored && !tombstones.has(s.id)) await writeMerged(s);
+      else await writeFull(s);
     },
     async unset(session) {
       const s = stateOf(session);

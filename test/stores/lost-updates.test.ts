@@ -156,6 +156,24 @@ describe("commitMode: merge semantics", () => {
     expect((await b.load(req(cookie))).data).toEqual({ user: "ada", cart: ["mug"] });
   });
 
+  it("merge: an explicit save() merges like a commit, and does not bring back a session destroyed elsewhere", async () => {
+    const { a, b, observer } = twoInstances("merge");
+    const cookie = await start(a, { user: "ada" });
+    const one = await a.load(req(cookie));
+    const two = await b.load(req(cookie));
+    two.data.cart = ["mug"];
+    await b.commit(two);
+    one.data.theme = "dark";
+    await one.save();
+    expect((await observer.load(req(cookie))).data).toEqual({ user: "ada", cart: ["mug"], theme: "dark" });
+    const three = await a.load(req(cookie));
+    const logout = await b.load(req(cookie));
+    await logout.destroy();
+    three.data.late = true;
+    await three.save();
+    expect((await observer.load(req(cookie))).isNew).toBe(true);
+  });
+
   it("overwrite: the later commit drops the other request's changes", async () => {
     const { a, b } = twoInstances("overwrite");
     const cookie = await start(a, { n: 0 });
