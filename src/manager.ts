@@ -18,6 +18,7 @@ import { storageStore } from "./stores/unstorage.ts";
 import type { LoadOptions, MaybePromise, MergePatch, RecordMeta, RequestLike, SessionData, SessionRecord, Sessions, SessionStore } from "./types.ts";
 import { createApplyCookie, wrapHandler } from "./wrap.ts";
 import { createLifetime } from "./lifetime.ts";
+import { adoptMerged, commitPatch } from "./merge.ts";
 
 const SAFE_ID = /^[A-Za-z0-9_-]{16,256}$/;
 const TOMBSTONE_MAX = 10_000;
@@ -262,30 +263,17 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
    */
   const writeAtomic = (s: SessionState, base: Record<string, string | undefined>, merge: NonNullable<SessionStore["merge"]>): MaybePromise<void> => {
     const now = Date.now();
-    const id = s.id;
     const data = s.data as Record<string, unknown>;
-    const own = (obj: object, key: string) => Object.prototype.hasOwnProperty.call(obj, key);
     // The cookie and the bookkeeping as a full write would store them (this also rejects the reserved keys).
     const [head, ttl] = recordJson(s, now, "{}");
-    const { cookie, __unsession } = JSON.parse(head) as SessionRecord;
-    const patch: MergePatch = { set: { cookie: JSON.stringify(cookie), __unsession: JSON.stringify(__unsession) }, unset: [] };
-    for (const key of Object.keys(data)) {
-      const json = stringify(data[key]);
-      if (json === undefined) {
-        if (base[key] !== undefined) patch.unset.push(key);
-      } else if (json !== base[key]) patch.set[key] = json;
-    }
-    for (const key of Object.keys(base)) if (!own(data, key) && base[key] !== undefined) patch.unset.push(key);
-    return chain(chain(keyOf(id), (key) => storeCall("write", () => merge(key, patch, ttl))), (merged) => {
+    const patch = commitPatch(data, base, head);
+    return chain(chain(keyOf(s.id), (key) => storeCall("write", () => merge(key, patch, ttl))), (merged) => {
       if (merged === null || merged === undefined) {
         // Destroyed (or expired) meanwhile: the store wrote nothing.
         s.stored = false;
         return;
       }
-      // This request's view becomes the record as written: its own changes plus everyone else's.
-      const { cookie: _c, __unsession: _m, ...stored } = parseRecord(merged);
-      for (const key of Object.keys(data)) if (!own(stored, key)) delete data[key];
-      Object.assign(data, stored);
+      adoptMerged(data, merged);
       return chain(afterWrite(s, now), () => {
         s.snapshot = s.snapshot === undefined ? undefined : stringify(data);
         s.dirty = false;

@@ -5,6 +5,7 @@
  * @module
  */
 import { UnsessionError } from "./errors.ts";
+import { parseRecord, stringify } from "./record.ts";
 import type { MergePatch } from "./types.ts";
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
@@ -100,4 +101,31 @@ export function mergeRecord(current: string | null | undefined, patch: MergePatc
   }
   for (const [key, value] of set) out.push(`${key}:${value}`);
   return `{${out.join(",")}}`;
+}
+
+const own = (obj: object, key: string): boolean => Object.prototype.hasOwnProperty.call(obj, key);
+
+/**
+ * @internal The patch of a merge commit: the top-level keys of `data` whose JSON differs from `base` (the JSON of
+ * each key as loaded), the keys of `base` that `data` no longer has, and the record's `cookie` and `__unsession`
+ * taken from `head` (the JSON of a record with no data, as a full write would store them).
+ */
+export function commitPatch(data: Record<string, unknown>, base: Record<string, string | undefined>, head: string): MergePatch {
+  const { cookie, __unsession } = JSON.parse(head) as { cookie: unknown; __unsession: unknown };
+  const patch: MergePatch = { set: { cookie: JSON.stringify(cookie), __unsession: JSON.stringify(__unsession) }, unset: [] };
+  for (const key of Object.keys(data)) {
+    const json = stringify(data[key]) as string | undefined;
+    if (json === undefined) {
+      if (base[key] !== undefined) patch.unset.push(key);
+    } else if (json !== base[key]) patch.set[key] = json;
+  }
+  for (const key of Object.keys(base)) if (!own(data, key) && base[key] !== undefined) patch.unset.push(key);
+  return patch;
+}
+
+/** @internal Makes `data` (in place) the data of the merged record: this request's changes plus everyone else's. */
+export function adoptMerged(data: Record<string, unknown>, merged: string): void {
+  const { cookie: _cookie, __unsession: _meta, ...stored } = parseRecord(merged);
+  for (const key of Object.keys(data)) if (!own(stored, key)) delete data[key];
+  Object.assign(data, stored);
 }
