@@ -6,6 +6,7 @@
  * no session written (and replicated) before it.
  */
 import { Cluster } from "ioredis";
+import { createCluster } from "redis";
 import { createStorage } from "unstorage";
 import redisDriver from "unstorage/drivers/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,6 +57,22 @@ describe.skipIf(!available)("store: Redis Cluster (3 masters, 3 replicas)", () =
   runStoreConformance(
     "redis cluster (redisStore on an ioredis Cluster, atomic merge)",
     { open: () => ({ store: redisStore({ client: newClient() }) }), expiry: "store", prefix: `unsession-test-${runId}:`, atomicMerge: true, rounds: 10 },
+    api,
+  );
+
+  runStoreConformance(
+    "redis cluster (redisStore on a node-redis cluster, atomic merge)",
+    {
+      open: async () => {
+        const client = createCluster({ rootNodes: cluster!.nodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })) });
+        await client.connect();
+        return { store: redisStore({ client }), close: async () => void (await client.close()) };
+      },
+      expiry: "store",
+      prefix: `unsession-test-${runId}:nr:`,
+      atomicMerge: true,
+      skipSlow: true, // the expiry tests ran above on this cluster
+    },
     api,
   );
 
