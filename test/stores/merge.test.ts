@@ -25,6 +25,13 @@ describe("mergeRecord", () => {
     expect(mergeRecord("{}", { set: {}, unset: ["a"] })).toBe("{}");
   });
 
+  it("redisStore refuses anything but an ioredis or node-redis client, with ERR_OPTIONS", () => {
+    for (const client of [undefined, null, {}, { get() {} }, { evalsha: 1, get() {} }]) {
+      expect(() => redisStore({ client } as never)).toThrow(expect.objectContaining({ code: "ERR_OPTIONS" }));
+    }
+    expect(() => redisStore(undefined as never)).toThrow(expect.objectContaining({ code: "ERR_OPTIONS" }));
+  });
+
   it("rejects text that is not a JSON object with ERR_STORE_DATA", () => {
     for (const bad of ["", "[]", "42", '{"a":1', '{"a" 1}', '{"a":"x}', "{a:1}", '{"a":}']) {
       expect(() => mergeRecord(bad, { set: {}, unset: [] }), bad).toThrow(expect.objectContaining({ code: "ERR_STORE_DATA" }));

@@ -108,6 +108,25 @@ for (const target of targets) {
       }
     });
 
+    it("merge: never revives an expired row, and an index merge (create) replaces it", async () => {
+      const db = target.connect();
+      try {
+        const store = sqlStore(db, { table, pruneInterval: 3600 });
+        const key = `merge-expired-${runId}`;
+        await store.set(`${key}-first`, "{}", 60); // the first write prunes; the next ones do not
+        await store.set(key, '{"cookie":{},"user":"ada"}', -1); // already expired, not pruned
+        const rows = async () => Number(((await db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE id = ?`).get(key)) as { n: number | string }).n);
+        expect(await rows()).toBe(1);
+        expect(await store.merge(key, { set: { cart: "[]" }, unset: [] }, 60)).toBeNull();
+        expect(await store.get(key)).toBeNull();
+        expect(await store.merge(key, { set: { k: "1" }, unset: [], create: true }, 60)).toBe('{"k":1}');
+        expect(await store.merge(key, { set: { j: "2" }, unset: ["k"] }, 60)).toBe('{"j":2}');
+        expect(await store.get(key)).toBe('{"j":2}');
+      } finally {
+        await close(db);
+      }
+    });
+
     it("keeps IDs that differ only in letter case apart", async () => {
       const db = target.connect();
       try {
