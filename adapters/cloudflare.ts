@@ -21,7 +21,7 @@
  * @module
  */
 import kvBindingDriver from "unstorage/drivers/cloudflare-kv-binding";
-import { createSessions, UnsessionError, type Session, type SessionData, type SessionOptions, type Sessions, type SessionStore, type WrapOptions } from "../src/index.ts";
+import { createSessions, mergeRecord, UnsessionError, type MergePatch, type Session, type SessionData, type SessionOptions, type Sessions, type SessionStore, type WrapOptions } from "../src/index.ts";
 
 /** What `withSession` uses of the Workers `ExecutionContext`. */
 export interface ExecutionContextLike {
@@ -169,7 +169,7 @@ export function durableObjectStore(namespace: DurableObjectNamespaceLike, option
     const stub = namespace.get(namespace.idFromName(name) as never);
     const url = `${DO_ORIGIN}?key=${encodeURIComponent(key)}${ttl === undefined ? "" : `&ttl=${ttl}`}`;
     const response = await stub.fetch(url, { method, body });
-    if (!response.ok && !(method === "GET" && response.status === 404)) {
+    if (!response.ok && !((method === "GET" || method === "PATCH") && response.status === 404)) {
       await response.body?.cancel();
       throw new Error(`session Durable Object answered ${response.status} to ${method}`);
     }
@@ -185,6 +185,11 @@ export function durableObjectStore(namespace: DurableObjectNamespaceLike, option
     },
     async delete(key) {
       await (await call("DELETE", key)).body?.cancel();
+    },
+    // Atomic merge: the object applies the patch itself, between no other request of that object.
+    async merge(key, patch, ttl) {
+      const response = await call("PATCH", key, JSON.stringify(patch), ttl);
+      return response.status === 404 ? null : response.text();
     },
   };
   cached.set(shards ?? 0, store);
@@ -234,7 +239,10 @@ export class SessionStoreDO {
     this.#storage = state.storage;
   }
 
-  /** The store's protocol: `GET|PUT|DELETE /?key=<key>`, `PUT` with `&ttl=<seconds>` and the record as body. */
+  /**
+   * The store's protocol: `GET|PUT|DELETE /?key=<key>`, `PUT` with `&ttl=<seconds>` and the record as body;
+   * `PATCH` with `&ttl=<seconds>` and a `MergePatch` as JSON body merges atomically (404: missing, nothing written).
+   */
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const key = url.searchParams.get("key");
@@ -257,6 +265,26 @@ export class SessionStoreDO {
       const alarm = await storage.getAlarm();
       if (alarm === null || alarm > e) await storage.setAlarm(e);
       return new Response(null, { status: 204 });
+    }
+    if (request.method === "PATCH") {
+      const ttl = Number(url.searchParams.get("ttl"));
+      if (!(ttl > 0)) return new Response("ttl must be a positive number of seconds", { status: 400 });
+      let patch: MergePatch;
+      try {
+        patch = JSON.parse(await request.text()) as MergePatch;
+        if (!patch || typeof patch.set !== "object" || !Array.isArray(patch.unset)) throw new TypeError("not a patch");
+      } catch {
+        return new Response("the body must be a merge patch", { status: 400 });
+      }
+      // Only storage calls from here to the put: the object's input gate lets no other request in between.
+      const entry = await storage.get<Entry>(key);
+      const merged = mergeRecord(entry && entry.e > Date.now() ? entry.v : null, patch);
+      if (merged === null) return new Response(null, { status: 404 });
+      const e = Date.now() + ttl * 1000;
+      await storage.put<Entry>(key, { v: merged, e });
+      const alarm = await storage.getAlarm();
+      if (alarm === null || alarm > e) await storage.setAlarm(e);
+      return new Response(merged);
     }
     if (request.method === "DELETE") {
       await storage.delete(key);

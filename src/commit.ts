@@ -20,6 +20,8 @@ export interface Committer {
   commitFast(session: Session<any>): MaybePromise<string | null>;
   /** Writes the whole record now (`session.save()`, and every full write of a commit). */
   writeFull(s: SessionState, dataJson?: string): MaybePromise<void>;
+  /** commitMode "merge": applies this request's changed keys to the record as it is now. */
+  writeMerged(s: SessionState): MaybePromise<void>;
 }
 
 /** @internal */
@@ -84,5 +86,5 @@ export function createCommitter(k: Internals): Committer {
     });
   };
 
-  return { commitFast, writeFull };
+  return { commitFast, writeFull, writeMerged };
 }

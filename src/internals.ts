@@ -72,6 +72,7 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
     readKey: io.readKey,
     writeKey: (key, json, ttl) => io.storeCall("write", () => rawStore.set(key, json, ttl)),
     removeKey: (key) => io.storeCall("write", () => rawStore.delete(key)),
+    mergeKey: rawStore.merge ? (key, patch, ttl) => io.storeCall("write", () => rawStore.merge!(key, patch, ttl)) : undefined,
     deadlineOf: life.deadlineOfMeta,
     hash: hashId,
   });

@@ -108,7 +108,9 @@ export function createLifecycle(k: Internals, committer: Committer): Lifecycle {
       const s = stateOf(session);
       if (s.destroyed) throw new UnsessionError("ERR_STATE", "cannot save a destroyed session");
       if (s.detached) return;
-      await committer.writeFull(s);
+      // Merge mode: an explicit save of a stored session merges like a commit (never a stale full rewrite).
+      if (k.o.commitMode === "merge" && s.stored && !k.tombstones.has(s.id)) await committer.writeMerged(s);
+      else await committer.writeFull(s);
     },
     async unset(session) {
       const s = stateOf(session);

@@ -21,8 +21,9 @@
 import { createSessions } from "./manager.ts";
 import type { Sessions } from "./sessions.ts";
 import type { SessionOptions } from "./options.ts";
-import type { Session } from "./session.ts";
 import type { MaybePromise, SessionStore, StorageLike } from "./types.ts";
+import { Agent, randomText, SECRET, sleep } from "./testing-agent.ts";
+import { registerConcurrency } from "./testing-concurrency.ts";
 
 /** The assertions the suite uses; `vitest`'s and `bun:test`'s `expect` fit. */
 export interface ConformanceExpect {
@@ -73,49 +74,15 @@ export interface ConformanceOptions {
   prefix?: string;
   /** Skips the tests that wait for real time to pass (about 5 s in all). @default false */
   skipSlow?: boolean;
+  /**
+   * The store claims the atomic `merge` capability: the concurrency section runs (no update lost among 50
+   * concurrent requests on two instances, a logout racing with merges stays a logout, no per-user index entry lost
+   * among concurrent log-ins). Its first test fails when the store has no `merge`. @default false
+   */
+  atomicMerge?: boolean;
+  /** Rounds of each concurrency test. @default 3 */
+  rounds?: number;
 }
-
-const SECRET = "conformance-suite-secret-0123456789abcdef";
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A tiny cookie-jar client that runs one handler per request through `sessions.wrap`. */
-class Agent {
-  cookie = "";
-  constructor(readonly sessions: Sessions) {}
-
-  /** Runs `fn` as a request handler and returns its JSON result and response status. */
-  async run<T>(fn: (session: Session) => MaybePromise<T>): Promise<{ status: number; body: T; setCookie: string | null }> {
-    const handler = this.sessions.wrap(async (_request, session) => Response.json((await fn(session)) ?? null));
-    const response = await handler(new Request("http://127.0.0.1/", { headers: this.cookie ? { cookie: this.cookie } : {} }));
-    const setCookie = response.headers.get("set-cookie");
-    if (setCookie) {
-      const pair = setCookie.split(";")[0]!;
-      this.cookie = /max-age=0(;|$)/i.test(setCookie) || pair.endsWith("=") ? "" : pair;
-    }
-    const text = await response.text();
-    let body: T;
-    try {
-      body = JSON.parse(text) as T;
-    } catch {
-      body = text as T;
-    }
-    return { status: response.status, body, setCookie };
-  }
-
-  /** The session ID in the jar. */
-  get id(): string {
-    const value = decodeURIComponent(this.cookie.slice(this.cookie.indexOf("=") + 1));
-    return value.slice(2, value.lastIndexOf("."));
-  }
-}
-
-const randomText = (bytes: number): string => {
-  const buffer = new Uint8Array(bytes);
-  for (let i = 0; i < bytes; i += 65_536) crypto.getRandomValues(buffer.subarray(i, Math.min(bytes, i + 65_536)));
-  let binary = "";
-  for (let i = 0; i < buffer.length; i++) binary += String.fromCharCode(buffer[i]!);
-  return btoa(binary);
-};
 
 /**
  * Registers the conformance suite for one storage: CRUD, expiry, touch, regenerate, 100 KB sessions,
@@ -368,6 +335,8 @@ export function runStoreConformance(name: string, options: ConformanceOptions, a
         await one.commit(first);
         expect((await agent.run((s) => s.data)).body).toEqual({ theme: "dark", cart: ["mug"] });
       }));
+
+    if (options.atomicMerge) registerConcurrency({ it, expect, withSessions, prefix: options.prefix ?? "conformance:", rounds: options.rounds ?? 3 });
 
     it("shares sessions between two app instances on the same storage", () =>
       withSessions(async (make, open) => {

@@ -170,6 +170,30 @@ export interface SessionStore {
    * Redis TTL with `touch`) keeps the session alive here too; the absolute timeout stays the core's.
    */
   readonly expiresItself?: boolean;
+  /**
+   * Optional capability: atomic merge. Applies `patch` to the record as it is in the store at this moment, in one
+   * step that no other write of the same key can interleave with (a server-side script, a compare-and-set loop, a
+   * row lock, one Durable Object): each key of `patch.set` replaces (or adds) that top-level key, each key of
+   * `patch.unset` is removed, every other key keeps its stored value. Then the record lives `ttl` seconds.
+   *
+   * A missing or expired record is never recreated (a logout elsewhere stays a logout): the answer is `null` and
+   * nothing is written, unless `patch.create` is set (the per-user index), when the patch applies to `{}`.
+   * Returns the record as written. `mergeRecord` (exported) does the text work for stores that hold JSON strings.
+   *
+   * With `commitMode: "merge"` the core uses it for every commit of a changed, stored session (1 round trip, no
+   * extra read) and for the per-user index. Without it, merge mode reads, merges and writes: see docs/stores.md.
+   */
+  merge?(id: string, patch: MergePatch, ttl: number): MaybePromise<string | null>;
+}
+
+/** What a `merge` commit changes in a record: top-level keys only (a nested change replaces its whole top-level key). */
+export interface MergePatch {
+  /** Top-level keys to set, each to the JSON text of its new value (`"cookie"` and `"__unsession"` included). */
+  set: Record<string, string>;
+  /** Top-level keys to remove. */
+  unset: string[];
+  /** Apply the patch to `{}` when the record is missing (the per-user index); never set for sessions. */
+  create?: boolean;
 }
 
 /** What `load` needs from a request, for adapters that have no `Request` at hand (Node). */

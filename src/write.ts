@@ -7,7 +7,8 @@ import type { Internals } from "./internals.ts";
 import { chain, isPromise } from "./maybe.ts";
 import { stringify } from "./record.ts";
 import type { SessionState } from "./session.ts";
-import type { MaybePromise, RecordMeta, SessionRecord } from "./types.ts";
+import type { MaybePromise, MergePatch, RecordMeta, SessionRecord, SessionStore } from "./types.ts";
+import { adoptMerged, commitPatch } from "./merge.ts";
 
 /** @internal The record writes a commit (or `session.save()`) makes. */
 export interface Writer {
@@ -46,10 +47,38 @@ export function createWriter(k: Internals): Writer {
   };
 
   /** commitMode "merge": reads the record again and applies only the top-level keys this request changed (1 extra read). */
+  /**
+   * commitMode "merge" on a store with the `merge` capability: sends only the top-level keys this request changed
+   * (and the cookie and bookkeeping), applied atomically by the store to the record as it is then (1 round trip).
+   */
+  const writeAtomic = (s: SessionState, base: Record<string, string | undefined>, merge: NonNullable<SessionStore["merge"]>): MaybePromise<void> => {
+    const now = Date.now();
+    const data = s.data as Record<string, unknown>;
+    // The cookie and the bookkeeping as a full write would store them (this also rejects the reserved keys).
+    const [head, ttl] = life.recordJson(s, now, "{}");
+    const patch = commitPatch(data, base, head);
+    return chain(chain(io.keyOf(s.id), (key) => io.storeCall("write", () => merge(key, patch, ttl))), (merged) => {
+      if (merged === null || merged === undefined) {
+        // Destroyed (or expired) meanwhile: the store wrote nothing.
+        s.stored = false;
+        return;
+      }
+      adoptMerged(data, merged);
+      return chain(afterWrite(s, now), () => {
+        s.snapshot = s.snapshot === undefined ? undefined : stringify(data);
+        s.dirty = false;
+        s.saved = true;
+        k.rememberBase(s);
+      });
+    });
+  };
+
   const writeMerged = (s: SessionState): MaybePromise<void> => {
     const base = bases.get(s);
     // A record still under its raw ID (hashIds "migrate") is moved by a full write: the hashed key has nothing to merge with.
     if (!base || s.legacyKey !== undefined) return writeFull(s);
+    if (k.rawStore.merge) return writeAtomic(s, base, k.rawStore.merge.bind(k.rawStore));
+    // Without the capability (plain unstorage drivers, KV): read, merge, write; another commit can land in between.
     const id = s.id;
     return chain(read(id), (raw) => {
       const now = Date.now();
@@ -124,6 +153,11 @@ export function createWriter(k: Internals): Writer {
       const attrs = life.attributes(s, now);
       record.cookie = { ...record.cookie, expires: attrs.expires ? attrs.expires.toISOString() : null };
       record.__unsession = meta;
+      if (o.commitMode === "merge" && k.rawStore.merge) {
+        // Only the cookie and the bookkeeping, merged atomically: data changed by others since the read stays.
+        const patch: MergePatch = { set: { cookie: JSON.stringify(record.cookie), __unsession: stringify(meta) }, unset: [] };
+        return chain(io.keyOf(id), (key) => chain(io.storeCall("write", () => k.rawStore.merge!(key, patch, life.ttlOf(s, now))), () => undefined));
+      }
       return write(id, stringify(record), life.ttlOf(s, now));
     });
   };

@@ -3,7 +3,8 @@
  * @module
  */
 import { BoundedMap } from "../bounded.ts";
-import type { SessionRecord, SessionStore } from "../types.ts";
+import { mergeRecord } from "../merge.ts";
+import type { MergePatch, SessionRecord, SessionStore } from "../types.ts";
 
 /** Options of `memoryStore`. */
 export interface MemoryStoreOptions {
@@ -21,6 +22,8 @@ export interface MemoryStore extends SessionStore {
   set(id: string, record: string, ttl: number): void;
   /** Removes a record; a missing one is not an error (synchronous). */
   delete(id: string): void;
+  /** Atomic merge (synchronous, so nothing can come between its read and its write); `null` for a missing record. */
+  merge(id: string, patch: MergePatch, ttl: number): string | null;
   /** Number of records held (expired ones not yet swept included). */
   readonly size: number;
   /** Drops every record. */
@@ -44,23 +47,31 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     }
   };
 
+  const get = (id: string): string | null => {
+    const entry = entries.get(id);
+    if (!entry) return null;
+    if (entry.expires <= now()) {
+      entries.delete(id);
+      return null;
+    }
+    return entry.value;
+  };
+  const set = (id: string, record: string, ttl: number): void => {
+    const t = now();
+    entries.set(id, { value: record, expires: t + ttl * 1000 });
+    sweep(t);
+  };
+
   return {
-    get(id) {
-      const entry = entries.get(id);
-      if (!entry) return null;
-      if (entry.expires <= now()) {
-        entries.delete(id);
-        return null;
-      }
-      return entry.value;
-    },
-    set(id, record, ttl) {
-      const t = now();
-      entries.set(id, { value: record, expires: t + ttl * 1000 });
-      sweep(t);
-    },
+    get,
+    set,
     delete(id) {
       entries.delete(id);
+    },
+    merge(id, patch, ttl) {
+      const merged = mergeRecord(get(id), patch);
+      if (merged !== null) set(id, merged, ttl);
+      return merged;
     },
     get size() {
       return entries.size;

@@ -10,7 +10,8 @@
  * ```
  * @module
  */
-import type { SessionStore } from "../types.ts";
+import { mergeRecord } from "../merge.ts";
+import type { MergePatch, SessionStore } from "../types.ts";
 
 /** What `sqlStore` needs from a database: a `db0` `Database` fits. */
 export interface SqlDatabase {
@@ -45,6 +46,12 @@ export interface SqlStore extends SessionStore {
   set(id: string, record: string, ttl: number): Promise<void>;
   /** Removes a record; a missing one is not an error. */
   delete(id: string): Promise<void>;
+  /**
+   * Atomic merge by compare-and-set: reads the row, merges, and updates it only if its text and expiry are still
+   * what was read (`UPDATE … WHERE id = ? AND data = ? AND expires = ?`), else reads again. No transaction, so
+   * it works over db0's one shared connection, on every dialect. `null` for a missing or expired row.
+   */
+  merge(id: string, patch: MergePatch, ttl: number): Promise<string | null>;
   /** Deletes expired rows now; resolves to nothing (row counts differ between drivers). */
   prune(): Promise<void>;
   /** Creates the table when `createTable` is on; called by the first store operation. */
@@ -68,6 +75,18 @@ export function sqlSchema(dialect: string, table: string = DEFAULT_TABLE): strin
 }
 
 const DEFAULT_TABLE = "unsession_sessions";
+/** Compare-and-set attempts of one merge before it fails (each lost attempt means another merge succeeded). */
+const MERGE_ATTEMPTS = 200;
+
+/** Rows a statement changed, as each db0 connector reports it (pg, mysql2, SQLite, libSQL, D1). */
+const rowsOf = (result: unknown): number => {
+  const r = (result ?? {}) as { rowCount?: unknown; affectedRows?: unknown; changes?: unknown; rowsAffected?: unknown; meta?: { changes?: unknown } };
+  const count = r.rowCount ?? r.affectedRows ?? r.changes ?? r.rowsAffected ?? r.meta?.changes;
+  if (typeof count !== "number" && typeof count !== "bigint") throw new Error("sqlStore: the database driver does not report changed rows, so merge cannot compare-and-set");
+  return Number(count);
+};
+
+const decode = (data: unknown): string => (typeof data === "string" ? data : new TextDecoder().decode(data as Uint8Array));
 
 function checkTable(table: string): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table)) {
@@ -85,6 +104,10 @@ export function sqlStore(db: SqlDatabase, options: SqlStoreOptions = {}): SqlSto
   const upsert = mysql
     ? `INSERT INTO ${table} (id, data, expires) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE data = VALUES(data), expires = VALUES(expires)`
     : `INSERT INTO ${table} (id, data, expires) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires = excluded.expires`;
+  const insertNew = mysql
+    ? `INSERT IGNORE INTO ${table} (id, data, expires) VALUES (?, ?, ?)`
+    : `INSERT INTO ${table} (id, data, expires) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`;
+  const compareAndSet = `UPDATE ${table} SET data = ?, expires = ? WHERE id = ? AND data = ? AND expires = ?`;
   let setup: Promise<void> | undefined;
   let lastPrune = 0;
 
@@ -123,7 +146,24 @@ export function sqlStore(db: SqlDatabase, options: SqlStoreOptions = {}): SqlSto
       const data = row?.data;
       if (data === undefined || data === null) return null;
       // Some drivers hand back bytes for text columns.
-      return typeof data === "string" ? data : new TextDecoder().decode(data as Uint8Array);
+      return decode(data);
+    },
+    async merge(id, patch, ttl) {
+      await ready();
+      for (let attempt = 1; attempt <= MERGE_ATTEMPTS; attempt++) {
+        const t = now();
+        const row = (await db.prepare(`SELECT data, expires FROM ${table} WHERE id = ?`).get(id)) as { data: unknown; expires: string | number } | undefined;
+        const data = row ? decode(row.data) : undefined;
+        const merged = mergeRecord(row && Number(row.expires) > t ? data : null, patch);
+        if (merged === null) return null; // missing or expired: never brought back
+        const result = row
+          ? await db.prepare(compareAndSet).run(merged, t + ttl * 1000, id, data!, row.expires)
+          : await db.prepare(insertNew).run(id, merged, t + ttl * 1000);
+        if (rowsOf(result) === 1) return merged;
+        // Another write landed in between: read again (after a short random pause once contention persists).
+        if (attempt > 3) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 20)));
+      }
+      throw new Error(`sqlStore: merge gave up after ${MERGE_ATTEMPTS} conflicting writes of one record`);
     },
     async set(id, record, ttl) {
       await ready();

@@ -48,6 +48,8 @@ for (const target of targets) {
           return { store: sqlStore(db, { table }), close: () => close(db) };
         },
         expiry: "store", // reads filter on the expires column
+        atomicMerge: true, // compare-and-set on the row (bench/lost-updates.ts measures 10 rounds)
+        rounds: 5,
       },
       api,
     );
@@ -101,6 +103,25 @@ for (const target of targets) {
         const first = await handler(new Request("http://127.0.0.1/"));
         const cookie = first.headers.get("set-cookie")!.split(";")[0]!;
         expect(await (await handler(new Request("http://127.0.0.1/", { headers: { cookie } }))).text()).toBe("2");
+      } finally {
+        await close(db);
+      }
+    });
+
+    it("merge: never revives an expired row, and an index merge (create) replaces it", async () => {
+      const db = target.connect();
+      try {
+        const store = sqlStore(db, { table, pruneInterval: 3600 });
+        const key = `merge-expired-${runId}`;
+        await store.set(`${key}-first`, "{}", 60); // the first write prunes; the next ones do not
+        await store.set(key, '{"cookie":{},"user":"ada"}', -1); // already expired, not pruned
+        const rows = async () => Number(((await db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE id = ?`).get(key)) as { n: number | string }).n);
+        expect(await rows()).toBe(1);
+        expect(await store.merge(key, { set: { cart: "[]" }, unset: [] }, 60)).toBeNull();
+        expect(await store.get(key)).toBeNull();
+        expect(await store.merge(key, { set: { k: "1" }, unset: [], create: true }, 60)).toBe('{"k":1}');
+        expect(await store.merge(key, { set: { j: "2" }, unset: ["k"] }, 60)).toBe('{"j":2}');
+        expect(await store.get(key)).toBe('{"j":2}');
       } finally {
         await close(db);
       }

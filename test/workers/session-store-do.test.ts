@@ -97,4 +97,20 @@ describe("SessionStoreDO", () => {
     expect((await send("POST", "key=sess:a", "x")).status).toBe(405);
     expect(storage.data.size).toBe(0);
   });
+  it("PATCH merges a patch into the stored record, never into a missing or expired one", async () => {
+    const patch = (body: unknown, ttl = 60) => send("PATCH", `key=sess:m&ttl=${ttl}`, JSON.stringify(body));
+    expect((await patch({ set: { a: "1" }, unset: [] })).status).toBe(404);
+    expect(storage.data.has("sess:m")).toBe(false);
+    await send("PUT", "key=sess:m&ttl=60", '{"cookie":{},"a":1,"b":2}');
+    const merged = await patch({ set: { a: "3", c: "[]" }, unset: ["b"] }, 120);
+    expect(merged.status).toBe(200);
+    expect(await merged.text()).toBe('{"cookie":{},"a":3,"c":[]}');
+    expect(storage.data.get("sess:m")).toEqual({ v: '{"cookie":{},"a":3,"c":[]}', e: T0 + 120_000 });
+    vi.setSystemTime(T0 + 121_000);
+    expect((await patch({ set: { a: "4" }, unset: [] })).status, "expired").toBe(404);
+    expect((await patch({ set: { n: "1" }, unset: [], create: true })).status).toBe(200);
+    expect((await send("PATCH", "key=sess:m&ttl=60", "not json")).status).toBe(400);
+    expect((await send("PATCH", "key=sess:m&ttl=60", '{"set":{}}')).status).toBe(400);
+    expect((await patch({ set: {}, unset: [] }, 0)).status).toBe(400);
+  });
 });

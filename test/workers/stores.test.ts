@@ -39,5 +39,6 @@ afterAll(async () => {
 
 // KV keeps a record for at least 60 s: within the suite's seconds, only the core's deadline expires it.
 runStoreConformance("cloudflare kvStore", { open: () => ({ store: stores.kv! }), expiry: "core", prefix: "kv-conf:" }, api);
-runStoreConformance("cloudflare durableObjectStore", { open: () => ({ store: stores.do! }), expiry: "store", prefix: "do-conf:" }, api);
-runStoreConformance("cloudflare durableObjectStore, 3 shards", { open: () => ({ store: stores.sharded! }), expiry: "store", prefix: "dos-conf:" }, api);
+// Durable Objects merge inside the object (atomicMerge: the suite's concurrency section runs).
+runStoreConformance("cloudflare durableObjectStore", { open: () => ({ store: stores.do! }), expiry: "store", prefix: "do-conf:", atomicMerge: true, rounds: 10 }, api);
+runStoreConformance("cloudflare durableObjectStore, 3 shards", { open: () => ({ store: stores.sharded! }), expiry: "store", prefix: "dos-conf:", atomicMerge: true }, api);
