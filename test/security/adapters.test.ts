@@ -242,11 +242,13 @@ for (const [name, make] of targets) {
       expect(t.store.writes).toBe(0);
     });
 
-    it("23, 27: a store read error stops the request with a plain 503", async () => {
+    it("23, 27: a store read error stops the request with a plain 5xx", async () => {
       const cookie = pair(await t.get("/login"))!;
       t.store.faults.get = "fail";
       const response = await t.get("/set?v=x", cookie);
-      expect(response.status).toBe(503);
+      // Hono answers 503. Express gets the store's own error in next(err), as under express-session, and its
+      // error handler answers 500.
+      expect(response.status).toBe(name === "hono" ? 503 : 500);
       expect(response.headers.get("set-cookie")).toBeNull();
       await plain(response, idIn(cookie));
     });

@@ -149,11 +149,33 @@ describe("checklist 18: no session without intent", () => {
   });
 });
 
-describe("checklist 19: HMAC-SHA256 with secrets of at least 32 characters", () => {
-  it("refuses shorter secrets, in a string or in an array", () => {
+describe("checklist 19: HMAC-SHA256, the signing secret of at least 32 characters", () => {
+  it("refuses a short signing secret; a short secret later in the list only verifies (express-session's, warned)", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => {});
     expect(() => createSessions({ secret: "x".repeat(31) })).toThrow(/at least 32 characters/);
-    expect(() => createSessions({ secret: [SECRET, "short"] })).toThrow(/at least 32 characters/);
+    expect(() => createSessions({ secret: ["keyboard cat", SECRET] })).toThrow(/at least 32 characters/);
     expect(() => createSessions({ secret: [] })).toThrow(UnsessionError);
+    expect(() => createSessions({ secret: [SECRET, ""] })).toThrow(UnsessionError);
+    const app = makeApp({ secret: [SECRET, "keyboard cat"] });
+    const legacy = `sid=${encodeURIComponent("s:" + csSign("forged-with-a-guessed-key", "keyboard cat"))}`;
+    // Strict IDs (item 5): a weak old key lets a forger sign only IDs that exist; an unknown one is anonymous.
+    expect(await (await app.fetch("/me", { cookie: legacy })).json()).toEqual({ isNew: true });
+    // New cookies are signed with the strong secret.
+    const fresh = pairOf(await app.fetch("/login"))!;
+    expect(decodeURIComponent(fresh.slice(4))).toBe("s:" + csSign(idIn(fresh), SECRET));
+  });
+
+  it("a cookie an express-session app signed with its short secret verifies under [strong, short] and is re-signed", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const legacyApp = makeApp({ secret: "keyboard cat", compat: "express-session" });
+    const old = pairOf(await legacyApp.fetch("/login?user=ann"))!;
+    expect(decodeURIComponent(old.slice(4))).toBe("s:" + csSign(idIn(old), "keyboard cat"));
+    const app = makeApp({ secret: [SECRET, "keyboard cat"] }, legacyApp.store);
+    const response = await app.fetch("/me", { cookie: old });
+    expect(await response.json()).toMatchObject({ user: "ann", isNew: false });
+    const resigned = pairOf(response)!;
+    expect(idIn(resigned)).toBe(idIn(old));
+    expect(decodeURIComponent(resigned.slice(4))).toBe("s:" + csSign(idIn(old), SECRET));
   });
 
   it("signs with HMAC-SHA256 (the MAC is cookie-signature's) and flipping any one character is anonymous", async () => {

@@ -142,7 +142,9 @@ describe("express: cookie options", () => {
     void url;
   });
 
-  it("adds Cache-Control: no-store when it sets the cookie, unless the app chose one", async () => {
+  // The core's caching rule (SECURITY.md item 29): a response that carries the cookie is never stored by a cache,
+  // whatever the app set; a response without the cookie keeps the app's Cache-Control.
+  it("adds Cache-Control: no-store when it sets the cookie, over the app's own; keeps the app's when no cookie goes out", async () => {
     const { c } = await start({}, (app) =>
       app.get("/cached", (req: any, res: any) => {
         req.session.a = 1;
@@ -151,7 +153,13 @@ describe("express: cookie options", () => {
     );
     expect((await c.fetch("/set?a=1")).headers.get("cache-control")).toBe("no-store");
     c.cookie = undefined;
-    expect((await c.fetch("/cached")).headers.get("cache-control")).toBe("private, max-age=5");
+    const first = await c.fetch("/cached");
+    expect(setCookies(first)).toHaveLength(1);
+    expect(first.headers.get("cache-control")).toBe("no-store");
+    const again = await c.fetch("/cached");
+    expect(setCookies(again)).toEqual([]);
+    expect(again.headers.get("cache-control")).toBe("private, max-age=5");
+    expect(again.headers.get("vary")).toBe("Cookie");
   });
 
   it("keeps other Set-Cookie headers of the app", async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import session, { Store } from "../../../adapters/express/index.ts";
-import { client, cookieOf, listen, SECRET, sessionApp, spyStore, type Listening } from "./helpers.ts";
+import { client, cookieOf, listen, SECRET, sessionApp, setCookies, spyStore, type Listening } from "./helpers.ts";
 
 let server: Listening | undefined;
 afterEach(async () => {
@@ -39,13 +39,28 @@ describe("express: genid and req.sessionID", () => {
     expect(() => session({ secret: SECRET, resave: false, saveUninitialized: false, genid: "x" as never })).toThrow(new TypeError("genid option must be a function"));
   });
 
-  it("reports an ID that is not a safe store key as an error (the core only accepts [A-Za-z0-9_-]{16,256})", async () => {
-    const { app, nextError } = await sessionApp(session({ secret: SECRET, resave: false, saveUninitialized: false, genid: () => "a/b:c" }));
+  it("takes any string from genid, unsafe characters included: the cookie encodes it and the store gets it as it is", async () => {
+    const spy = spyStore(Store);
+    const { app } = await sessionApp(session({ secret: SECRET, resave: false, saveUninitialized: false, store: spy.store, genid: () => "a/b:c d;e" }));
     server = await listen(app);
-    const res = await fetch(server.url + "/set?a=1");
-    expect(res.status).toBe(200);
-    expect((await nextError()).code).toBe("ERR_OPTIONS");
+    const c = client(server.url);
+    const res = await c.fetch("/set?a=1");
+    expect(cookieOf(res)).toMatch(/^connect\.sid=s%3Aa%2Fb%3Ac%20d%3Be\./);
+    expect([...spy.data.keys()]).toEqual(["a/b:c d;e"]);
+    expect(await (await c.fetch("/get")).json()).toEqual({ id: "a/b:c d;e", data: { a: "1" } });
   });
+
+  for (const [what, id] of [["an empty string", ""], ["a number", 42], ["more than 512 characters", "x".repeat(513)]] as const) {
+    it(`reports a genid that returns ${what} through next(err) (ERR_OPTIONS) and stores nothing`, async () => {
+      const spy = spyStore(Store);
+      const { app, nextError } = await sessionApp(session({ secret: SECRET, resave: false, saveUninitialized: false, store: spy.store, genid: () => id as string }));
+      server = await listen(app);
+      const res = await fetch(server.url + "/set?a=1");
+      expect(setCookies(res)).toEqual([]);
+      expect((await nextError()).code).toBe("ERR_OPTIONS");
+      expect(spy.count("set")).toBe(0);
+    });
+  }
 
   it("exposes req.sessionID (the cookie's ID) and req.session.id", async () => {
     const { app } = await sessionApp(session({ secret: SECRET, resave: false, saveUninitialized: false }), (a) =>

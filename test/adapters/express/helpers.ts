@@ -133,6 +133,13 @@ export function spyStore(Store: any): SpyStore {
   };
 }
 
+/** The data of a `req.session`: its own enumerable properties but `cookie` (which express-session lists among them). */
+export const dataOf = (session: Record<string, unknown>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(session)) if (key !== "cookie") out[key] = session[key];
+  return out;
+};
+
 /** An Express app with the session middleware and routes that exercise `req.session`. Errors land in `errors`. */
 export async function sessionApp(
   middleware: any,
@@ -147,7 +154,7 @@ export async function sessionApp(
   app.use(middleware);
   setup?.(app);
   const cb = (res: any, next: any, body = "ok") => (err: unknown) => (err ? next(err) : res.send(body));
-  app.get("/get", (req: any, res: any) => res.json({ data: req.session ? { ...req.session } : null, id: req.sessionID ?? null }));
+  app.get("/get", (req: any, res: any) => res.json({ data: req.session ? dataOf(req.session) : null, id: req.sessionID ?? null }));
   app.get("/set", (req: any, res: any) => {
     for (const [k, v] of Object.entries(req.query)) req.session[k] = v;
     res.send("ok");

@@ -91,7 +91,33 @@ describe("express: secrets", () => {
     expect(setCookies(ok)).toHaveLength(1);
   });
 
-  it("keeps the core's rule that secrets have at least 32 characters (a documented difference)", () => {
-    expect(() => session({ secret: "keyboard cat", resave: false, saveUninitialized: false })).toThrow(/at least 32 characters/);
+  it("accepts a short secret as express-session does, warns once per process, and [strong, short] moves on without signing anyone out", async () => {
+    // A fresh copy of the modules: the warning is once per process (per module instance).
+    vi.resetModules();
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const { default: fresh } = await import("../../../adapters/express/index.ts");
+    const spy = spyStore(fresh.Store);
+    const legacy = await sessionApp(fresh({ secret: "keyboard cat", resave: false, saveUninitialized: false, store: spy.store }));
+    server = await listen(legacy.app);
+    const c = client(server.url);
+    const res = await c.fetch("/set?user=ann");
+    const value = decodeURIComponent(cookieOf(res)!.split("=").slice(1).join("="));
+    const id = value.slice(2, value.lastIndexOf("."));
+    expect(value).toBe(`s:${sign(id, "keyboard cat")}`);
+    fresh({ secret: "asdfasffdas", resave: false, saveUninitialized: false });
+    await server.close();
+
+    const moved = await sessionApp(fresh({ secret: [SECRET, "keyboard cat"], resave: false, saveUninitialized: false, store: spy.store }));
+    server = await listen(moved.app);
+    c.base = server.url;
+    const back = await c.fetch("/get");
+    expect(await back.json()).toMatchObject({ id, data: { user: "ann" } });
+    const resigned = decodeURIComponent(cookieOf(back)!.split("=").slice(1).join("="));
+    expect(resigned).toBe(`s:${sign(id, SECRET)}`);
+
+    const warnings = warn.mock.calls.map((call) => String(call[0])).filter((m) => m.includes("[unsession]"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/secret of 12 characters is weak/);
+    expect(warnings[0]).toContain("secret: [newSecret, oldSecret]");
   });
 });
