@@ -6,7 +6,7 @@
 import { expect } from "vitest";
 import { listen } from "../helpers.ts";
 import { Browser, withoutDocumentedDifferences, type Seen, type Step } from "./traffic.ts";
-import { stacks, type BuiltApp, type Impl, type Major, type Stack } from "./stack.ts";
+import { labelOf, stacks, type BuiltApp, type Impl, type Major, type Stack } from "./stack.ts";
 
 /** Transcripts by Express major and implementation. */
 export type Transcripts = Record<Major, Record<Impl, Seen[]>>;
@@ -16,7 +16,7 @@ export async function runEverywhere(build: (stack: Stack, label: string) => Prom
   const out = { 4: {}, 5: {} } as Transcripts;
   await Promise.all(
     stacks.map(async (stack) => {
-      const label = `${stack.impl === "express-session" ? "es" : "un"}${stack.major}`;
+      const label = labelOf(stack);
       const built = await build(stack, label);
       const server = await listen(built.app);
       try {

@@ -12,7 +12,7 @@ import { dropPgTables } from "./cleanup.ts";
 import { bodies, expectSame, runEverywhere, type Transcripts } from "./differential.ts";
 import { CHECK_EVERY, EXPIRATION, sequelizeApp } from "./sequelize.ts";
 import { loginScript } from "./site.ts";
-import { RUN, skipWithout, stacks, type Impl, type Major } from "./stack.ts";
+import { labelOf, RUN, skipWithout, stacks, type Impl, type Major } from "./stack.ts";
 import { Browser } from "./traffic.ts";
 
 const skip = skipWithout("DATABASE_URL", "connect-session-sequelize app");
@@ -55,7 +55,7 @@ async function activeAndIdle(sidColumn?: string): Promise<void> {
   const seen: Record<string, { active: string[]; idle: string }> = {};
   await Promise.all(
     stacks.map(async (stack) => {
-      const label = `${stack.impl === "express-session" ? "es" : "un"}${stack.major}`;
+      const label = labelOf(stack);
       const built = await sequelizeApp(stack, table(sidColumn ? "wide" : "touch", label), sidColumn);
       const server = await listen(built.app);
       try {

@@ -36,6 +36,9 @@ export const stacks: Stack[] = ([4, 5] as const).flatMap((major) =>
   (["express-session", "unsession/express"] as const).map((impl) => ({ impl, major, session: sessionModules[impl], express: expressMajors[major] })),
 );
 
+/** A short name for a stack (`es4`, `un5`, …), for per-stack tables, prefixes and directories. */
+export const labelOf = (stack: Stack): string => `${stack.impl === "express-session" ? "es" : "un"}${stack.major}`;
+
 /** A built tutorial app: the Express app, its store (to read records through it) and how to release its resources. */
 export interface BuiltApp {
   app: any;
