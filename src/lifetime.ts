@@ -87,12 +87,13 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
     const cookie: StoredCookie = {
       originalMaxAge: s.maxAge === undefined ? (s.expires ? s.expires.getTime() - Date.now() : null) : s.maxAge * 1000,
       expires: attrs.expires ? attrs.expires.toISOString() : null,
-      secure: attrs.secure,
-      httpOnly: attrs.httpOnly,
-      path: attrs.path,
     };
+    // express-session's layout: attributes that are off are left out.
+    if (attrs.secure) cookie.secure = true;
+    cookie.httpOnly = attrs.httpOnly;
+    cookie.path = attrs.path;
     if (attrs.domain !== undefined) cookie.domain = attrs.domain;
-    if (attrs.sameSite !== undefined) cookie.sameSite = attrs.sameSite;
+    if (attrs.sameSite) cookie.sameSite = attrs.sameSite;
     if (attrs.partitioned) cookie.partitioned = true;
     if (attrs.priority) cookie.priority = attrs.priority;
     return cookie;

@@ -107,7 +107,7 @@ export class Cookie {
       originalMaxAge: this.originalMaxAge,
       partitioned: this.partitioned,
       priority: this.priority,
-      expires: this.expires ?? undefined,
+      expires: this.expires ?? null,
       secure: this.secure,
       httpOnly: this.httpOnly,
       domain: this.domain,

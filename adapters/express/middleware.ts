@@ -107,7 +107,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
   } else if (store instanceof MemoryStore) {
     sessionStore = store;
     coreStore = store.coreStore();
-  } else if (isExpressStore(store)) {
+  } else if (store instanceof Store || isExpressStore(store)) {
     sessionStore = store as ExpressStore;
     coreStore = fromExpressStore(sessionStore);
   } else {
@@ -208,7 +208,9 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       proxy: opts.proxy === true,
       genid: () => {
         if (pinned !== undefined) return pinned;
-        return opts.genid ? opts.genid(current) : randomBytes(32).toString("base64url");
+        // 24 bytes (192 bits, 32 characters), as express-session: stores size their sid columns for it
+        // (connect-session-sequelize: VARCHAR(36)).
+        return opts.genid ? opts.genid(current) : randomBytes(24).toString("base64url");
       },
       storeTimeout: opts.storeTimeout,
       idleTimeout: opts.idleTimeout,

@@ -144,10 +144,14 @@ export class Session {
     return this.touch();
   }
 
-  /** The data as stored: every own enumerable property but `cookie` (stored apart, as express-session does). */
+  /**
+   * The data as stored: every own enumerable property. For a request's session the cookie is left out (the core
+   * stores it apart, in express-session's layout); a session built by hand keeps it, as express-session's stores expect.
+   */
   toJSON(): Record<string, unknown> {
+    const bound = BOUND in this;
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(this)) if (key !== "cookie") out[key] = this[key];
+    for (const key of Object.keys(this)) if (!bound || key !== "cookie") out[key] = this[key];
     return out;
   }
 }

@@ -12,8 +12,11 @@ const IN_PLACE_DRIVERS = new Set(["fs", "fs-lite"]);
 // share (connect-redis). KV (at least 60 s) and Deno KV (best effort) are not exact: the core keeps the deadline there.
 const TTL_DRIVERS = new Set(["redis"]);
 
-// Keys unstorage keeps as they are: segments of [A-Za-z0-9_.%-] joined by single ':', no "..". Others are encoded (checklist 32).
-const SAFE_KEY = /^[A-Za-z0-9_.%-]+(?::[A-Za-z0-9_.%-]+)*$/;
+// Keys kept as they are: a prefix and one segment of [A-Za-z0-9_.%-], neither "." nor holding "..". unstorage
+// refuses dot segments, and on file drivers every ':' is a folder (an ID "a" and an ID "a:b" would need "a" to be both a
+// file and a folder). Others are encoded (checklist 32).
+const SAFE_KEY = /^[A-Za-z0-9_.%-]+(?::[A-Za-z0-9_.%-]+)?$/;
+const DOT_SEGMENT = /\.\.|(?:^|:)\.(?::|$)/;
 const encoder = new TextEncoder();
 const base64url = (text: string): string => {
   let binary = "";
@@ -21,15 +24,15 @@ const base64url = (text: string): string => {
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 };
 /**
- * The key as stored: unchanged when unstorage keeps it as it is; else its prefix (up to the first ':') followed by
- * `~` and the base64url of the rest, so that listing by prefix still finds it. A kept key never holds `~` and an
- * encoded one holds exactly one, so two different keys never meet on one stored key.
+ * The key as stored: unchanged when it is a prefix and one plain segment; else its first segment (up to the first
+ * ':') followed by `~` and the base64url of the rest, so that listing by that prefix still finds it. A kept key
+ * never holds `~` and an encoded one holds exactly one, so two different keys never meet on one stored key.
  */
 export function storageKey(key: string): string {
-  if (SAFE_KEY.test(key) && !key.includes("..")) return key;
+  if (SAFE_KEY.test(key) && !DOT_SEGMENT.test(key)) return key;
   const colon = key.indexOf(":") + 1;
   const head = key.slice(0, colon);
-  const keep = colon > 1 && SAFE_KEY.test(head.slice(0, -1)) && !head.includes("..") ? head : "";
+  const keep = colon > 1 && SAFE_KEY.test(head.slice(0, -1)) && !DOT_SEGMENT.test(head.slice(0, -1)) ? head : "";
   return keep + "~" + base64url(key.slice(keep.length));
 }
 

@@ -87,7 +87,8 @@ describe("ids: custom genid", () => {
       const keys = await spy.keys();
       expect(keys).toHaveLength(1);
       // Kept as it is when unstorage keeps it, else the prefix and "~" + base64url of the ID.
-      expect(keys[0]).toBe(/^[A-Za-z0-9_.%:-]+$/.test(id) && !id.includes("..") ? `sess:${id}` : `sess:~${Buffer.from(id).toString("base64url")}`);
+      // A colon is encoded too: on file drivers it would make a folder ("a" and "a:b" cannot both be stored).
+      expect(keys[0]).toBe(/^[A-Za-z0-9_.%-]+$/.test(id) && !id.includes("..") ? `sess:${id}` : `sess:~${Buffer.from(id).toString("base64url")}`);
       const again = await sessions.load(request(cookiePair(setCookie)));
       expect(again.isNew).toBe(false);
       expect(again.id).toBe(id);
