@@ -12,7 +12,7 @@ export { createSessions } from "./manager.ts";
 export { errorResponse } from "./wrap.ts";
 export { hashId } from "./events.ts";
 export { Session } from "./session.ts";
-export type { SessionCookie } from "./session.ts";
+export type { CookieOverrides, SessionCookie } from "./session.ts";
 export { UnsessionError, isStoreUnavailable, isUnsessionError } from "./errors.ts";
 export type { UnsessionErrorCode } from "./errors.ts";
 export { DEFAULT_IDLE_TIMEOUT, MIN_SECRET_LENGTH } from "./options.ts";

@@ -8,7 +8,7 @@ import { isSafeId, type Internals } from "./internals.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { chain, isPromise } from "./maybe.ts";
 import { Session, type SessionState } from "./session.ts";
-import type { LoadOptions, MaybePromise, RequestLike, SessionData, SessionRecord } from "./types.ts";
+import type { LoadOptions, MaybePromise, RequestLike, SessionRecord } from "./types.ts";
 
 /**
  * Cookie values of the session's name verified per request, at most. Browsers send a few of one name when an

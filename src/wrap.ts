@@ -7,7 +7,7 @@ import { UnsessionError } from "./errors.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Session } from "./session.ts";
 import type { SessionHandler, WrapOptions } from "./sessions.ts";
-import type { ErrorContext, LoadOptions, MaybePromise, RequestLike, SessionData } from "./types.ts";
+import type { ErrorContext, LoadOptions, MaybePromise, RequestLike } from "./types.ts";
 
 /** The plain error response of the core: no stack, driver message, key or ID (checklist 27). */
 export function errorResponse(error: unknown): Response {

@@ -31,7 +31,9 @@ export interface CookieOptions {
 
 /** What a `Cookie` reads and writes its lifetime through (the adapter binds it to the core's session cookie). */
 export interface CookieClock {
+  /** The session's expiry (`undefined`: a browser-session cookie). */
   expires: Date | undefined;
+  /** Sets the lifetime in milliseconds (`null`: a browser-session cookie). */
   setMaxAge?(ms: number | null): void;
 }
 

@@ -6,7 +6,7 @@
  */
 import type { MaybePromise, Session as CoreSession, Sessions } from "../../src/index.ts";
 import type { Cookie, CookieOptions } from "./cookie.ts";
-import { BOUND, boundCookie, expressError, isPromise, overrideAttributes, wrap, type Binding, type Session } from "./session.ts";
+import { BOUND, boundCookie, expressError, isPromise, overrideAttributes, wrap, type Binding } from "./session.ts";
 
 /** What the middleware shares with each request's hooks. */
 export interface AttachContext {

@@ -175,8 +175,7 @@ export class MemoryStore extends StoreBase {
       const next = JSON.parse(record);
       this.#write(sid, JSON.stringify({ ...current, cookie: next.cookie, __unsession: current.__unsession && next.__unsession ? { ...current.__unsession, i: next.__unsession.i } : current.__unsession }), expiryOf(record, ttl));
     };
-    const self = this;
-    return {
+    const core: SessionStore = {
       get: (sid) => {
         if (this.get !== proto.get) return bridge.get(sid);
         const entry = sessions.get(sid);
@@ -188,12 +187,12 @@ export class MemoryStore extends StoreBase {
       set: (sid, record, ttl) => (this.set !== proto.set ? bridge.set(sid, record, ttl) : this.#write(sid, record, expiryOf(record, ttl))),
       delete: (sid) => (this.destroy !== proto.destroy ? bridge.delete(sid) : void sessions.delete(sid)),
       expiresItself: true,
-      // express-session touches on every unchanged request: a store without touch (removed on purpose) is rewritten instead.
-      get touch() {
-        if (typeof self.touch !== "function") return undefined;
-        return self.touch === proto.touch ? touchNow : bridge.touch;
-      },
     };
+    // express-session touches on every unchanged request: a store without touch (removed on purpose) is rewritten instead.
+    Object.defineProperty(core, "touch", {
+      get: () => (typeof this.touch !== "function" ? undefined : this.touch === proto.touch ? touchNow : bridge.touch),
+    });
+    return core;
   }
 
   /** Removes a session. */
