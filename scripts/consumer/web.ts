@@ -71,7 +71,10 @@ export async function conformance(): Promise<number> {
   const fail = (message: string): never => {
     throw new Error(message);
   };
-  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  // Deep equality as a test runner's toEqual: object key order does not matter (a merged record keeps the store's order).
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
   const expect: ConformanceApi["expect"] = (actual) => ({
     toBe: (expected) => void (Object.is(actual, expected) || fail(`${String(actual)} !== ${String(expected)}`)),
     toEqual: (expected) => void (same(actual, expected) || fail(`${JSON.stringify(actual)} != ${JSON.stringify(expected)}`)),
