@@ -62,7 +62,8 @@ export function createCommitter(k: Internals): Committer {
       if (!tombstones.has(s.id)) work = o.commitMode === "merge" ? writeMerged(s) : writeFull(s, dataJson);
     } else if (s.touchForced || (s.meta.i - now < (life.idleOf(s) - life.touchAfterOf(s)) * 1000 && claimTouch(s.id, now, life.touchAfterOf(s)))) {
       const touch = touchRecord(s);
-      if (s.waitUntil && isPromise(touch)) {
+      // Cookie-only, the touch is a new seal that this response carries: it cannot be handed off.
+      if (s.waitUntil && isPromise(touch) && !k.cookieMode) {
         s.waitUntil(touch.catch(() => {}));
       } else {
         work = touch;

@@ -17,6 +17,10 @@ import { isPromise } from "./maybe.ts";
 import type { ErrorContext, MaybePromise, SessionData, SessionStore } from "./types.ts";
 import { createApplyCookie, wrapHandler } from "./wrap.ts";
 
+/** What a cookie-only manager cannot do: it keeps no record to find, list or remove. */
+const cookieOnly = (what: string): UnsessionError =>
+  new UnsessionError("ERR_UNSUPPORTED", `${what} needs a server-side store: with cookieStore() sessions live only in their cookies (see docs/sealed.md)`);
+
 /**
  * Creates the session manager: the one place where every session semantic lives.
  *
@@ -70,8 +74,12 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
     commitFast,
     applyCookie,
     prepare: async (session) => k.sign(stateOf(session)),
-    listUserSessions: (userId, current) => k.users.list(userId, current ? stateOf(current).id || undefined : undefined),
+    listUserSessions: async (userId, current) => {
+      if (k.cookieMode) throw cookieOnly("listUserSessions");
+      return k.users.list(userId, current ? stateOf(current).id || undefined : undefined);
+    },
     async revokeUser(userId, revokeOptions) {
+      if (k.cookieMode) throw cookieOnly("revokeUser");
       const except = revokeOptions?.except ? stateOf(revokeOptions.except).id || undefined : undefined;
       const count = await k.users.revoke(userId, except);
       k.emit("revoked", undefined, {});
