@@ -22,6 +22,8 @@ export type { MemoryStore, MemoryStoreOptions } from "./stores/memory.ts";
 export { storageStore } from "./stores/unstorage.ts";
 export { cookieStore, MAX_COOKIE_SIZE } from "./stores/cookie.ts";
 export type { CookieStore, CookieStoreOptions } from "./stores/cookie.ts";
+export { encryptedStore } from "./stores/encrypted.ts";
+export type { EncryptedStoreOptions } from "./stores/encrypted.ts";
 export { createSealer, MIN_PASSWORD_LENGTH } from "./seal.ts";
 export type { SealContext, SealPasswords, Sealer } from "./seal.ts";
 export { sqlSchema, sqlStore } from "./stores/sql.ts";

@@ -12,6 +12,8 @@ import { resolveOptions, type SessionOptions } from "./options.ts";
 import { type Session, stateOf } from "./session.ts";
 import type { Sessions } from "./sessions.ts";
 import { resolveStore } from "./store-option.ts";
+import { cookieSealingOf } from "./stores/cookie.ts";
+import { encryptedStore } from "./stores/encrypted.ts";
 import { UnsessionError } from "./errors.ts";
 import { isPromise } from "./maybe.ts";
 import type { ErrorContext, MaybePromise, SessionData, SessionStore } from "./types.ts";
@@ -35,7 +37,9 @@ const cookieOnly = (what: string): UnsessionError =>
 export function createSessions<D extends SessionData = SessionData>(options: SessionOptions): Sessions<D> {
   const o = resolveOptions(options);
   const rawStore: SessionStore = resolveStore(options);
-  const k = createInternals(o, rawStore);
+  // Records sealed at rest wrap the store once, here: every read and write of the core goes through it.
+  const store = o.encrypt !== undefined && cookieSealingOf(rawStore) === undefined ? encryptedStore(rawStore, { password: o.encrypt }) : rawStore;
+  const k = createInternals(o, store);
   const committer = createCommitter(k);
   const lifecycle = createLifecycle(k, committer);
   const loader = createLoader<D>(k, lifecycle);

@@ -4,6 +4,7 @@
  */
 import type { Storage } from "unstorage";
 import { UnsessionError } from "./errors.ts";
+import type { SealPasswords } from "./seal.ts";
 import type { CookieOptions, ErrorContext, SessionEvent, SessionStore } from "./types.ts";
 
 /** Options of `createSessions`. Times are in seconds unless named otherwise. */
@@ -58,6 +59,14 @@ export interface SessionOptions {
    * @default false
    */
   hashIds?: boolean | "migrate";
+  /**
+   * Seal every record at rest (AES-256-GCM, each record bound to its key): with `hashIds`, a dump of the store
+   * shows neither IDs nor data. `true` derives the key from `secret`; `{ password }` gives its own password(s)
+   * (rotation as for `secret`). express-session, and records written before, cannot be read then: see docs/sealed.md.
+   * Ignored with `cookieStore()`, whose sessions are sealed already.
+   * @default false
+   */
+  encrypt?: boolean | { password: SealPasswords };
   /** Receives lifecycle events (IDs hashed). Exceptions thrown by it are ignored. */
   onEvent?: (event: SessionEvent) => void;
   /**
@@ -121,6 +130,8 @@ export interface ResolvedOptions {
   genid: (() => string) | undefined;
   /** Store hashed IDs as keys (`migrate`: also read records under raw IDs). */
   hashIds: boolean | "migrate";
+  /** Password(s) records are sealed with at rest, or undefined (records in clear JSON). */
+  encrypt: SealPasswords | undefined;
   /** Lifecycle event hook, if any. */
   onEvent: ((event: SessionEvent) => void) | undefined;
   /** Error hook, if any (undefined: the default one-line `console.error`). */
@@ -212,6 +223,10 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (options.onEvent !== undefined && typeof options.onEvent !== "function") fail("onEvent must be a function");
   if (options.onError !== undefined && typeof options.onError !== "function") fail("onError must be a function");
   if (![undefined, true, false, "migrate"].includes(options.hashIds as never)) fail(`hashIds must be true, false or "migrate" (got ${String(options.hashIds)})`);
+  const encrypt = options.encrypt;
+  if (encrypt !== undefined && typeof encrypt !== "boolean" && (encrypt === null || typeof encrypt !== "object" || !("password" in encrypt))) {
+    fail("encrypt must be true, false or { password }");
+  }
   const commitMode = options.commitMode ?? "overwrite";
   if (commitMode !== "overwrite" && commitMode !== "merge") fail(`commitMode must be "overwrite" or "merge" (got ${String(commitMode)})`);
   if (options.storage !== undefined && (typeof options.storage !== "object" || typeof options.storage.getItemRaw !== "function")) {
@@ -237,6 +252,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     storeTimeout,
     genid: options.genid,
     hashIds: options.hashIds ?? false,
+    encrypt: encrypt === true ? secrets : encrypt ? encrypt.password : undefined,
     onEvent: options.onEvent,
     onError: options.onError,
     commitMode,
