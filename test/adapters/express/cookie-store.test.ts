@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import session from "../../../adapters/express.ts";
-import { cookieStore } from "../../../src/index.ts";
+import { cookieStore, encryptedStore, memoryStore } from "../../../src/index.ts";
 import { client, listen, SECRET, sessionApp, setCookies, type Listening } from "./helpers.ts";
 
 let server: Listening | undefined;
@@ -71,5 +71,23 @@ describe("express: cookieStore()", () => {
     const response = await c.fetch("/big");
     expect(setCookies(response)).toEqual([]);
     expect(errors.map((e) => e.code)).toEqual(["ERR_COOKIE_SIZE"]);
+  });
+});
+
+describe("express: encryptedStore()", () => {
+  it("keeps records sealed at rest behind express-session's API", async () => {
+    const inner = memoryStore();
+    const keys: string[] = [];
+    const spy = { get: (k: string) => inner.get(k), set: (k: string, v: string, t: number) => (keys.push(k), inner.set(k, v, t)), delete: (k: string) => inner.delete(k) };
+    const { app } = await sessionApp(
+      session({ secret: SECRET, resave: false, saveUninitialized: false, store: encryptedStore(spy, { password: "express-encrypted-password-0123456789ab" }) as never }),
+      (a) => a.get("/views", (req: any, res: any) => res.send(String((req.session.views = (req.session.views ?? 0) + 1)))),
+    );
+    server = await listen(app);
+    const c = client(server.url);
+    expect(await c.text("/views")).toBe("1");
+    expect(await c.text("/views")).toBe("2");
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(inner.get(key)).toMatch(/^u1\./);
   });
 });
