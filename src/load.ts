@@ -114,7 +114,7 @@ export function createLoader<D extends SessionData>(k: Internals, lifecycle: Lif
   const openSealed = (values: string[], index: number): MaybePromise<Found | null> => {
     if (index >= values.length || index >= MAX_VERIFIED) return null;
     const value = values[index]!;
-    return mode!.sealer.unseal(value, o.name).then((text) => {
+    return chain(mode!.sealer.unseal(value, o.name), (text) => {
       const parts = text === null ? null : splitSealed(text);
       const record = parts !== null && isSafeId(parts[0]) ? k.parseOrReport(parts[0], parts[1]) : null;
       if (parts === null || record === null) {

@@ -18,7 +18,9 @@
  * @module
  */
 import { getRandomValues, subtle } from "uncrypto";
+import { BoundedMap } from "./bounded.ts";
 import { UnsessionError } from "./errors.ts";
+import type { MaybePromise } from "./types.ts";
 import { fromBase64, toBase64 } from "./signer.ts";
 
 const encoder = new TextEncoder();
@@ -29,6 +31,11 @@ const TAG_BYTES = 16;
 const KID = /^[A-Za-z0-9_-]{1,16}$/;
 /** Seals longer than this are refused unopened (a cookie holds at most 4,096 bytes; a record 1 MiB here). */
 const MAX_SEAL_LENGTH = 1 << 20;
+/**
+ * Seals opened before, kept with their text so that a returning cookie costs no AES (WebCrypto's per-call cost on
+ * Node is tens of µs). Only seals that opened enter it; each hit checks the purpose and the expiry again.
+ */
+const OPENED_MAX = 1000;
 /** Minimum password length: the same rule as the signing secret (≥ 128 bits of key material, OWASP ASVS 11.2.3). */
 export const MIN_PASSWORD_LENGTH = 32;
 
@@ -45,8 +52,11 @@ export interface Sealer {
    * which `unseal` refuses it, or `undefined` for none.
    */
   seal(text: string, purpose: string, expires?: number): Promise<string>;
-  /** The text, or `null` for anything that is not a live seal for `purpose` under a known key: never throws. */
-  unseal(sealed: string, purpose: string, now?: number): Promise<string | null>;
+  /**
+   * The text, or `null` for anything that is not a live seal for `purpose` under a known key: never throws (a
+   * rejected promise never either). Synchronous for a seal this sealer opened recently.
+   */
+  unseal(sealed: string, purpose: string, now?: number): MaybePromise<string | null>;
   /** True when `sealed` names the key that seals now (no re-sealing is needed for rotation). */
   isPrimary(sealed: string): boolean;
   /** Length of the seal of a text of `bytes` UTF-8 bytes, kid and expiry included (for size checks before sealing). */
@@ -125,6 +135,25 @@ export function createSealer(passwords: SealPasswords, context: SealContext = "c
   // Fixed-length kids of derived IDs (8 chars) let sealedLength answer before the keys exist.
   const kidLength = list[0]![0]?.length ?? 8;
 
+  const opened = new BoundedMap<string, [purpose: string, text: string]>(OPENED_MAX);
+
+  const open = async (sealed: string, kid: string, exp: string, ivText: string, cipherText: string, purpose: string): Promise<string | null> => {
+    try {
+      const key = (await getKeys()).get(kid);
+      if (key === undefined) return null;
+      const iv = fromBase64Url(ivText);
+      const cipher = fromBase64Url(cipherText);
+      if (!iv || iv.length !== IV_BYTES || !cipher || cipher.length < TAG_BYTES) return null;
+      // GCM checks the tag over ciphertext and additional data before releasing anything (constant-time tag compare).
+      const plain = await subtle.decrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(`${VERSION}.${kid}.${exp}.${purpose}`) }, key, cipher);
+      const text = decoder.decode(plain);
+      opened.set(sealed, [purpose, text]);
+      return text;
+    } catch {
+      return null;
+    }
+  };
+
   const expField = (expires: number | undefined): string => (expires === undefined ? "0" : Math.ceil(expires / 1000).toString(36));
 
   return {
@@ -136,26 +165,17 @@ export function createSealer(passwords: SealPasswords, context: SealContext = "c
       const cipher = await subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(`${header}.${purpose}`) }, map.get(kid)!, encoder.encode(text));
       return `${header}.${toBase64(iv, true)}.${toBase64(new Uint8Array(cipher), true)}`;
     },
-    async unseal(sealed, purpose, now = Date.now()) {
-      try {
-        if (typeof sealed !== "string" || sealed.length > MAX_SEAL_LENGTH) return null;
-        const parts = sealed.split(".");
-        if (parts.length !== 5 || parts[0] !== VERSION) return null;
-        const [, kid, exp, ivText, cipherText] = parts as [string, string, string, string, string];
-        if (!/^[0-9a-z]{1,10}$/.test(exp)) return null;
-        const expSeconds = parseInt(exp, 36);
-        if (expSeconds !== 0 && expSeconds * 1000 <= now) return null;
-        const key = (await getKeys()).get(kid);
-        if (key === undefined) return null;
-        const iv = fromBase64Url(ivText);
-        const cipher = fromBase64Url(cipherText);
-        if (!iv || iv.length !== IV_BYTES || !cipher || cipher.length < TAG_BYTES) return null;
-        // GCM checks the tag over ciphertext and additional data before releasing anything (constant-time tag compare).
-        const plain = await subtle.decrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(`${VERSION}.${kid}.${exp}.${purpose}`) }, key, cipher);
-        return decoder.decode(plain);
-      } catch {
-        return null;
-      }
+    unseal(sealed, purpose, now = Date.now()) {
+      if (typeof sealed !== "string" || sealed.length > MAX_SEAL_LENGTH) return null;
+      const parts = sealed.split(".");
+      if (parts.length !== 5 || parts[0] !== VERSION) return null;
+      const [, kid, exp, ivText, cipherText] = parts as [string, string, string, string, string];
+      if (!/^[0-9a-z]{1,10}$/.test(exp)) return null;
+      const expSeconds = parseInt(exp, 36);
+      if (expSeconds !== 0 && expSeconds * 1000 <= now) return null;
+      const hit = opened.get(sealed);
+      if (hit !== undefined) return hit[0] === purpose ? hit[1] : null;
+      return open(sealed, kid, exp, ivText, cipherText, purpose);
     },
     isPrimary(sealed) {
       return primaryKid !== undefined && sealed.startsWith(`${VERSION}.${primaryKid}.`);

@@ -31,7 +31,7 @@ export function encryptedStore(store: SessionStore, options: EncryptedStoreOptio
       return chain(store.get(key), (raw) => {
         if (raw === null || raw === undefined) return raw;
         if (typeof raw !== "string") return UNOPENED;
-        return sealer.unseal(raw, key).then((text) => text ?? UNOPENED);
+        return chain(sealer.unseal(raw, key), (text) => text ?? UNOPENED);
       });
     },
     set: (key, record, ttl) => sealer.seal(record, key).then((sealed) => store.set(key, sealed, ttl)),

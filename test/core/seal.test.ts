@@ -108,6 +108,20 @@ describe("seal: tampering and misuse give null, never an exception", () => {
   });
 });
 
+describe("seal: the cache of opened seals", () => {
+  it("opens a seal seen before synchronously, and still refuses it past its expiry or for another purpose", async () => {
+    const sealer = createSealer(P1);
+    const now = Date.now();
+    const sealed = await sealer.seal("cached", "sid", now + 10_000);
+    expect(await sealer.unseal(sealed, "sid", now)).toBe("cached");
+    expect(sealer.unseal(sealed, "sid", now)).toBe("cached");
+    expect(sealer.unseal(sealed, "other", now)).toBeNull();
+    expect(sealer.unseal(sealed, "sid", now + 11_000)).toBeNull();
+    // A tampered copy of a cached seal is a different string: it goes through GCM and fails.
+    expect(await sealer.unseal(flipAt(sealed, sealed.length - 5), "sid", now)).toBeNull();
+  });
+});
+
 describe("seal: rotation", () => {
   it("array: the first seals, all open; removing the old one kills its seals", async () => {
     const before = createSealer(P1);
