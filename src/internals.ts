@@ -102,7 +102,8 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
     users,
     cookieMode,
     tombstones,
-    bury: (id) => tombstones.set(id, Date.now()),
+    // Cookie-only: no record can come back to life, and a copy of a cookie is valid until its deadline on every instance alike.
+    bury: (id) => void (cookieMode === undefined && tombstones.set(id, Date.now())),
     bases,
     rememberBase(s) {
       const base: Record<string, string | undefined> = {};

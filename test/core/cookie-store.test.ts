@@ -135,6 +135,16 @@ describe("cookie store: the Session API is the same", () => {
     expect(replay.data.user).toBe("ada");
   });
 
+  it("a replayed copy behaves the same in the process that destroyed it as anywhere else (no per-process tombstone)", async () => {
+    const { browser, sessions } = setup();
+    const { setCookie } = await browser.run((s) => void (s.data.user = "ada"));
+    const copy = client(sessions, cookiePair(setCookie));
+    await browser.run((s) => s.destroy());
+    const { setCookie: again } = await copy.run((s) => void (s.data.n = 1));
+    expect(again).toBeTruthy();
+    expect((await copy.run((s) => [s.data.user, s.data.n])).result).toEqual(["ada", 1]);
+  });
+
   it("reload discards this request's changes", async () => {
     const { browser } = setup();
     await browser.run((s) => void (s.data.n = 1));
