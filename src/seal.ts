@@ -24,7 +24,8 @@ import type { MaybePromise } from "./types.ts";
 import { fromBase64, toBase64 } from "./signer.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a text that starts with U+FEFF comes back as it was sealed.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const VERSION = "u1";
 const IV_BYTES = 12;
 const TAG_BYTES = 16;

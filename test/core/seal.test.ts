@@ -37,7 +37,7 @@ describe("seal: format", () => {
 
   it("round-trips any Unicode text", async () => {
     const sealer = createSealer(P1);
-    const text = "日本語 🎉 \u0000 \"quotes\" " + "x".repeat(5000);
+    const text = "\uFEFF日本語 🎉 \u0000 \"quotes\" " + "x".repeat(5000);
     expect(await sealer.unseal(await sealer.seal(text, "p"), "p")).toBe(text);
   });
 });
