@@ -7,7 +7,9 @@
  * - S3: valid cookie, the handler increments `views`.
  *
  * A POST (sent once by the runner before S2/S3) seeds the session with `views = 1`; wrk only sends GETs.
- * Every store is in memory and counts its writes (set, touch, delete) in `stats.writes`.
+ * Every store is in memory and counts its writes (set, touch, delete) in `stats.writes`. The `-cookie` servers keep
+ * the session sealed in the cookie (no store): their writes/req is 0 by construction, and a new Set-Cookie is their write.
+ * iron-session, the best-known cookie-only library, is not installed here and has no row.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -39,6 +41,9 @@ export const SERVERS: readonly { name: string; framework: "hono" | "express"; ba
   { name: "hono-noop", framework: "hono", bare: false, label: "Hono + no-op middleware (`await next()`, reference)", only: "S1" },
   { name: "hono-session", framework: "hono", bare: false, label: "Hono + @hono/session" },
   { name: "hono-sessions", framework: "hono", bare: false, label: "Hono + hono-sessions" },
+  { name: "hono-unsession-cookie", framework: "hono", bare: false, label: "Hono + unsession `cookieStore()` (sealed cookie, no store)", needs: "src/stores/cookie.ts" },
+  { name: "hono-session-cookie", framework: "hono", bare: false, label: "Hono + @hono/session, data in its JWE cookie (no storage)" },
+  { name: "hono-sessions-cookie", framework: "hono", bare: false, label: "Hono + hono-sessions `CookieStore`" },
   { name: "express-unsession", framework: "express", bare: false, label: "Express + unsession", needs: "adapters/express.ts" },
   { name: "express-session", framework: "express", bare: false, label: "Express + express-session" },
   { name: "express", framework: "express", bare: true, label: "bare Express", only: "S0" },
@@ -124,6 +129,62 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
           return c.text(String(views ?? 0));
         }),
       );
+      return { kind: "fetch", fetch: app.fetch };
+    }
+    case "hono-unsession-cookie": {
+      const { Hono } = await import("hono");
+      const { session } = await import("../adapters/hono.ts");
+      const { cookieStore } = await import("../src/index.ts");
+      const app = new Hono();
+      app.use(session({ secret: SECRET, store: cookieStore() }));
+      app.all("/", (c) => {
+        stats.requests++;
+        const s = (c as unknown as { get(key: "session"): { data: Views } }).get("session");
+        const data = s.data;
+        const views = data.views;
+        if (write) data.views = (views ?? 0) + 1;
+        else if (c.req.method === "POST") data.views = 1;
+        return c.text(String(views ?? 0));
+      });
+      return { kind: "fetch", fetch: app.fetch };
+    }
+    case "hono-session-cookie": {
+      const { Hono } = await import("hono");
+      const { useSession } = await import("@hono/session");
+      const app = new Hono<import("@hono/session").SessionEnv<Views>>();
+      app.use(useSession<Views>({ secret: SECRET }));
+      app.all("/", async (c) => {
+        stats.requests++;
+        const s = c.var.session;
+        const data = await s.get();
+        const views = data?.views;
+        if (write) await s.update((prev: Views | null) => ({ views: (prev?.views ?? 0) + 1 }));
+        else if (c.req.method === "POST") await s.update({ views: 1 });
+        return c.text(String(views ?? 0));
+      });
+      return { kind: "fetch", fetch: app.fetch };
+    }
+    case "hono-sessions-cookie": {
+      const { Hono } = await import("hono");
+      const { sessionMiddleware, CookieStore } = await import("hono-sessions");
+      const app = new Hono();
+      app.use(
+        "*",
+        sessionMiddleware({
+          store: new CookieStore(),
+          encryptionKey: SECRET,
+          expireAfterSeconds: 900,
+          cookieOptions: { sameSite: "Lax", path: "/", httpOnly: true },
+        }) as never,
+      );
+      app.all("/", (c) => {
+        stats.requests++;
+        const s = (c as unknown as { get(key: "session"): { get(k: string): unknown; set(k: string, v: unknown): void } }).get("session");
+        const views = s.get("views") as number | undefined;
+        if (write) s.set("views", (views ?? 0) + 1);
+        else if (c.req.method === "POST") s.set("views", 1);
+        return c.text(String(views ?? 0));
+      });
       return { kind: "fetch", fetch: app.fetch };
     }
     case "hono-session": {

@@ -86,5 +86,14 @@ export function fetchOnce(port: number, method: string, cookie?: string): Promis
   });
 }
 
-export const cookieHeader = (setCookie: string[]): string => setCookie.map((c) => c.split(";")[0]!).join("; ");
+/** The Cookie header a browser sends after these Set-Cookie lines. */
+export const cookieHeader = (setCookie: string[]): string => {
+  // A browser keeps the last Set-Cookie of each name (hono-sessions' CookieStore sends two `session=` per response).
+  const byName = new Map<string, string>();
+  for (const line of setCookie) {
+    const pair = line.split(";")[0]!;
+    byName.set(pair.slice(0, pair.indexOf("=")), pair);
+  }
+  return [...byName.values()].join("; ");
+};
 

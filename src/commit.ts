@@ -71,7 +71,8 @@ export function createCommitter(k: Internals): Committer {
       work = storeTouch(s, dataJson);
     } else if (s.touchForced || (s.meta.i - now < (life.idleOf(s) - life.touchAfterOf(s)) * 1000 && claimTouch(s.id, now, life.touchAfterOf(s)))) {
       const touch = touchRecord(s);
-      if (s.waitUntil && isPromise(touch)) {
+      // Cookie-only, the touch is a new seal that this response carries: it cannot be handed off.
+      if (s.waitUntil && isPromise(touch) && !k.cookieMode) {
         s.waitUntil(touch.catch(() => {}));
       } else {
         work = touch;

@@ -19,7 +19,11 @@ export type UnsessionErrorCode =
   /** Session data cannot be serialised to JSON (BigInt, cycles, Map, class instances). */
   | "ERR_SERIALIZE"
   /** An operation was used on a session in a state that forbids it. */
-  | "ERR_STATE";
+  | "ERR_STATE"
+  /** A sealed session cookie would exceed the size browsers keep (4,096 bytes for name and value): trim the data. */
+  | "ERR_COOKIE_SIZE"
+  /** The operation needs a server-side store: a cookie-only session cannot do it (revoke, list a user's sessions). */
+  | "ERR_UNSUPPORTED";
 
 /** The one error class of unsession. `status` is the HTTP status an adapter answers with. */
 export class UnsessionError extends Error {

@@ -25,6 +25,12 @@ export type { ExpressStoreLike, ExpressStoreOptions } from "./stores/express.ts"
 export { redisStore } from "./stores/redis.ts";
 export type { IoRedisLike, NodeRedisLike, RedisStore, RedisStoreOptions } from "./stores/redis.ts";
 export { mergeRecord } from "./merge.ts";
+export { cookieStore, MAX_COOKIE_SIZE } from "./stores/cookie.ts";
+export type { CookieStore, CookieStoreOptions } from "./stores/cookie.ts";
+export { encryptedStore } from "./stores/encrypted.ts";
+export type { EncryptedStoreOptions } from "./stores/encrypted.ts";
+export { createSealer, MIN_PASSWORD_LENGTH } from "./seal.ts";
+export type { SealContext, SealPasswords, Sealer } from "./seal.ts";
 export { sqlSchema, sqlStore } from "./stores/sql.ts";
 export type { SqlDatabase, SqlStore, SqlStoreOptions } from "./stores/sql.ts";
 export type { SessionHandler, Sessions, WrapOptions } from "./sessions.ts";

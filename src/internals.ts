@@ -11,6 +11,7 @@ import { createLifetime, type Lifetime } from "./lifetime.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { parseRecord, stringify } from "./record.ts";
 import { createReporter, type Report } from "./report.ts";
+import { createCookieMode, type CookieMode } from "./sealed.ts";
 import type { SessionState } from "./session.ts";
 import { createSigner, randomId, type Signer } from "./signer.ts";
 import { createStoreIO, type StoreIO } from "./store-io.ts";
@@ -36,6 +37,8 @@ export interface Internals {
   readonly io: StoreIO;
   readonly life: Lifetime;
   readonly users: UserIndex;
+  /** Cookie-only mode (`store: cookieStore()`): the session is sealed into its cookie; `undefined` with a store. */
+  readonly cookieMode: CookieMode | undefined;
   /** IDs destroyed or regenerated away by this process: a slower request still running on one must not write it back. */
   readonly tombstones: BoundedMap<string, number>;
   /** Records `id` as gone. */
@@ -55,7 +58,7 @@ export interface Internals {
    * `corrupt_record` is emitted and the error reported; the caller decides what a miss means.
    */
   parseOrReport(id: string, raw: unknown, onCorrupt?: (error: UnsessionError) => void): SessionRecord | null;
-  /** The signed cookie value of the state's ID (computed once per ID). */
+  /** The signed cookie value of the state's ID (computed once per ID); cookie-only: the seal once written, else `""`. */
   sign(s: SessionState): MaybePromise<string>;
 }
 
@@ -76,6 +79,7 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
     deadlineOf: life.deadlineOfMeta,
     hash: hashId,
   });
+  const cookieMode = createCookieMode(o, rawStore);
   const tombstones = new BoundedMap<string, number>(TOMBSTONE_MAX);
   const bases = new WeakMap<SessionState, Record<string, string | undefined>>();
 
@@ -99,8 +103,10 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
     io,
     life,
     users,
+    cookieMode,
     tombstones,
-    bury: (id) => tombstones.set(id, Date.now()),
+    // Cookie-only: no record can come back to life, and a copy of a cookie is valid until its deadline on every instance alike.
+    bury: (id) => void (cookieMode === undefined && tombstones.set(id, Date.now())),
     bases,
     rememberBase(s) {
       const base: Record<string, string | undefined> = {};
@@ -153,6 +159,8 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
     },
     sign(s) {
       if (s.signed !== undefined) return s.signed;
+      // Cookie-only: the cookie value is the seal, made by a write; nothing to sign ahead of it.
+      if (cookieMode) return "";
       const id = ensureId(s);
       if (s.signing !== undefined) return s.signing;
       const value = signer.sign(id);

@@ -67,7 +67,10 @@ export function createLifecycle(k: Internals, committer: Committer): Lifecycle {
       void k.sign(s);
       if (oldId) k.bury(oldId);
       emit("regenerated", s.id, previous ? { previousSid: previous } : {});
-      if (wasStored && oldId) {
+      if (wasStored && oldId && k.cookieMode) {
+        // Cookie-only: the old cookie is replaced by a new seal (even of empty data); its copies stay valid until their deadline.
+        s.dirty = true;
+      } else if (wasStored && oldId) {
         const gone = io.remove(oldId);
         if (isPromise(gone)) {
           if (s.waitUntil) s.waitUntil(gone.catch(() => {}));
@@ -83,13 +86,15 @@ export function createLifecycle(k: Internals, committer: Committer): Lifecycle {
       k.bury(s.id);
       emit("destroyed", s.id);
       // Removed even when this request never saw it stored: another request may have written it meanwhile.
+      // Cookie-only: nothing to remove; the response clears the cookie.
       s.stored = false;
-      await io.remove(s.id);
+      if (!k.cookieMode) await io.remove(s.id);
     },
     async reload(session) {
       const s = stateOf(session);
       if (!s.stored) throw new UnsessionError("ERR_STATE", "the session has no stored record to reload");
-      const raw = await io.read(s.id);
+      // Cookie-only: the record as this request loaded (or last sealed) it.
+      const raw = k.cookieMode ? k.cookieMode.texts.get(s) : await io.read(s.id);
       // A record corrupted meanwhile is reported and counts as gone.
       const record = raw === null || raw === undefined ? null : k.parseOrReport(s.id, raw);
       if (record === null) {

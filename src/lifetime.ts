@@ -21,7 +21,8 @@ export interface Lifetime {
   ttlOf(s: SessionState, now: number): number;
   adopt(s: SessionState, record: SessionRecord, now: number): boolean;
   attributes(s: SessionState, now: number): CookieAttributes;
-  recordJson(s: SessionState, now: number, dataJson?: string): [string, number, string];
+  /** `[record JSON, ttl, data JSON]`; `compact`: the cookie object holds only what `adopt` reads (a sealed cookie's bytes count). */
+  recordJson(s: SessionState, now: number, dataJson?: string, compact?: boolean): [string, number, string];
 }
 
 /** @internal */
@@ -100,7 +101,7 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
   };
 
   /** Builds the record JSON: `{"cookie":…,<data>,"__unsession":…}` (express-session's layout plus our metadata). */
-  const recordJson = (s: SessionState, now: number, dataJson?: string): [string, number, string] => {
+  const recordJson = (s: SessionState, now: number, dataJson?: string, compact = false): [string, number, string] => {
     const data = s.data as Record<string, unknown>;
     // An accessor named "cookie" is an adapter's view of the cookie (express-session's req.session.cookie), not data.
     const cookieKey = Object.getOwnPropertyDescriptor(data, "cookie");
@@ -117,7 +118,9 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
     if (Object.keys(flash).length > 0) meta.f = flash;
     const attrs = attributes(s, now);
     const body = dataJson ?? stringify(data);
-    const json = `{"cookie":${JSON.stringify(storedCookie(s, attrs))},${body.length > 2 ? body.slice(1, -1) + "," : ""}"__unsession":${stringify(meta, MAX_DEPTH - 1)}}`;
+    const stored = storedCookie(s, attrs);
+    const cookie = compact ? { originalMaxAge: stored.originalMaxAge, expires: stored.expires } : stored;
+    const json = `{"cookie":${JSON.stringify(cookie)},${body.length > 2 ? body.slice(1, -1) + "," : ""}"__unsession":${stringify(meta, MAX_DEPTH - 1)}}`;
     const ttl = ttlOf(s, now);
     return [json, ttl, body];
   };

@@ -7,6 +7,7 @@ import { readCookieValues } from "./cookie.ts";
 import { isSafeId, type Internals } from "./internals.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { chain, isPromise } from "./maybe.ts";
+import { splitSealed } from "./sealed.ts";
 import { Session, type SessionState } from "./session.ts";
 import type { LoadOptions, MaybePromise, RequestLike, SessionRecord } from "./types.ts";
 
@@ -18,6 +19,9 @@ import type { LoadOptions, MaybePromise, RequestLike, SessionRecord } from "./ty
  */
 export const MAX_VERIFIED = 4;
 
+/** A session found for a cookie: [cookie ID, cookie value, current ID, record, found under the raw ID, cookie-only: the record text]. */
+type Found = [string, string, string, SessionRecord, boolean, string?];
+
 /** @internal The loading side of the manager. */
 export interface Loader<D extends object> {
   /** The session of a request; synchronous when nothing had to be awaited. */
@@ -28,6 +32,7 @@ export interface Loader<D extends object> {
 export function createLoader<D extends object>(k: Internals, lifecycle: Lifecycle): Loader<D> {
   const { o, io, life, emit, signer, tombstones } = k;
   const { ctx, renew } = lifecycle;
+  const mode = k.cookieMode;
 
   const isSecure = (input: RequestLike): boolean =>
     input.secure === true || (o.proxy && typeof input.forwardedProto === "string" && input.forwardedProto.split(",")[0]!.trim().toLowerCase() === "https");
@@ -81,6 +86,45 @@ export function createLoader<D extends object>(k: Internals, lifecycle: Lifecycl
     return chain(io.read(next), (nextRaw) => follow(next, nextRaw, false, depth + 1, waitUntil, s));
   };
 
+  /**
+   * A store's session: the first verified cookie value, its one store read and a renewal pointer followed;
+   * [cookie ID, cookie value, current ID, record, found under the raw ID].
+   */
+  const readSigned = (values: string[], waitUntil: LoadOptions["waitUntil"], s: SessionState): MaybePromise<Found | null> =>
+    // Several cookies of one name (an old Path or Domain): the first that verifies is the session's, live or not,
+    // so that a request costs one store read at most whatever its Cookie header holds.
+    chain(firstValid(values, 0), (valid) => {
+      if (!valid) return null;
+      const [id, value] = valid;
+      if (tombstones.has(id)) return null;
+      return chain(io.readWithLegacy(id), ([raw, legacy]) => chain(follow(id, raw, legacy, 0, waitUntil, s), (found): Found | null => {
+        if (!found) {
+          // false: a corrupt record, already reported.
+          if (found === null) emit("unknown_id", id);
+          return null;
+        }
+        return [id, value, found[0], found[1], legacy];
+      }));
+    });
+
+  /**
+   * Cookie-only: the first of the first `MAX_VERIFIED` cookie values that unseals (live, under a known password)
+   * into a record; no store, no tombstones: a copy of a cookie is valid until its sealed deadline.
+   */
+  const openSealed = (values: string[], index: number): MaybePromise<Found | null> => {
+    if (index >= values.length || index >= MAX_VERIFIED) return null;
+    const value = values[index]!;
+    return chain(mode!.sealer.unseal(value, o.name), (text) => {
+      const parts = text === null ? null : splitSealed(text);
+      const record = parts !== null && isSafeId(parts[0]) ? k.parseOrReport(parts[0], parts[1]) : null;
+      if (parts === null || record === null) {
+        emit("invalid_signature");
+        return openSealed(values, index + 1);
+      }
+      return [parts[0], value, parts[0], record, false, parts[1]] as Found;
+    });
+  };
+
   const loadFast = (input: Request | RequestLike, extra?: LoadOptions): MaybePromise<Session<D>> => {
     const req = toRequestLike(input);
     const secure = isSecure(req);
@@ -93,49 +137,43 @@ export function createLoader<D extends object>(k: Internals, lifecycle: Lifecycl
     const values = readCookieValues(req.cookie, o.name);
     if (values.length === 0) return session;
     s.hadCookie = true;
-    // Several cookies of one name (an old Path or Domain): the first that verifies is the session's, live or not,
-    // so that a request costs one store read at most whatever its Cookie header holds.
-    return chain(firstValid(values, 0), (valid) => {
-      if (!valid) return session;
-      const [id, value] = valid;
-      if (tombstones.has(id)) return session;
-      return chain(io.readWithLegacy(id), ([raw, legacy]) => chain(follow(id, raw, legacy, 0, waitUntil, s), (found) => {
-        if (!found) {
-          // false: a corrupt record, already reported.
-          if (found === null) emit("unknown_id", id);
-          return session;
-        }
-        const [currentId, record] = found;
-        const now = Date.now();
-        const tmp = k.fresh(secure, false, waitUntil);
-        if (!life.adopt(tmp, record, now)) {
-          emit("expired", currentId);
-          background(io.remove(currentId), waitUntil);
-          return session;
-        }
-        Object.assign(s, tmp);
-        s.hadCookie = true;
-        s.id = currentId;
-        if (o.commitMode === "merge") k.rememberBase(s);
-        if (currentId !== id) {
-          // The cookie's ID was renewed by a parallel request: continue on the new ID and send it.
-          s.sendCookie = true;
-          void k.sign(s);
-        } else if (o.secrets.length === 1 || signer.isPrimary(value)) {
-          s.signed = value;
-        } else {
-          // Verified with an older secret (rotation): re-sign under the first one and send the new cookie.
-          s.sendCookie = true;
-          void k.sign(s);
-        }
-        if (legacy) {
-          // Found under its raw ID (hashIds: "migrate"): move it under the hashed key now.
-          s.legacyKey = o.prefix + id;
-          s.dirty = true;
-        }
-        if (o.renewAfter !== undefined && currentId === id && now - (s.meta.r ?? s.meta.c) >= o.renewAfter * 1000) renew(s, now);
+    return chain(mode ? openSealed(values, 0) : readSigned(values, waitUntil, s), (found) => {
+      if (!found) return session;
+      const [id, value, currentId, record, legacy] = found;
+      const now = Date.now();
+      const tmp = k.fresh(secure, false, waitUntil);
+      if (!life.adopt(tmp, record, now)) {
+        emit("expired", currentId);
+        if (!mode) background(io.remove(currentId), waitUntil);
         return session;
-      }));
+      }
+      Object.assign(s, tmp);
+      s.hadCookie = true;
+      s.id = currentId;
+      if (o.commitMode === "merge") k.rememberBase(s);
+      if (mode) {
+        mode.texts.set(s, found[5]!);
+        // Sealed under an older password (rotation): sealed again under the first one at commit.
+        if (mode.sealer.isPrimary(value)) s.signed = value;
+        else s.dirty = true;
+      } else if (currentId !== id) {
+        // The cookie's ID was renewed by a parallel request: continue on the new ID and send it.
+        s.sendCookie = true;
+        void k.sign(s);
+      } else if (o.secrets.length === 1 || signer.isPrimary(value)) {
+        s.signed = value;
+      } else {
+        // Verified with an older secret (rotation): re-sign under the first one and send the new cookie.
+        s.sendCookie = true;
+        void k.sign(s);
+      }
+      if (legacy) {
+        // Found under its raw ID (hashIds: "migrate"): move it under the hashed key now.
+        s.legacyKey = o.prefix + id;
+        s.dirty = true;
+      }
+      if (o.renewAfter !== undefined && currentId === id && now - (s.meta.r ?? s.meta.c) >= o.renewAfter * 1000) renew(s, now);
+      return session;
     });
   };
 

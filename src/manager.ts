@@ -12,11 +12,17 @@ import { resolveOptions, type SessionOptions } from "./options.ts";
 import { type Session, stateOf } from "./session.ts";
 import type { Sessions } from "./sessions.ts";
 import { resolveStore } from "./store-option.ts";
+import { cookieSealingOf } from "./stores/cookie.ts";
+import { encryptedStore } from "./stores/encrypted.ts";
 import { UnsessionError } from "./errors.ts";
 import { isPromise } from "./maybe.ts";
 import type { ErrorContext, MaybePromise, SessionData, SessionStore } from "./types.ts";
 import { createApplyCookie, wrapHandler } from "./wrap.ts";
 import { cacheHeadersOf } from "./caching.ts";
+
+/** What a cookie-only manager cannot do: it keeps no record to find, list or remove. */
+const cookieOnly = (what: string): UnsessionError =>
+  new UnsessionError("ERR_UNSUPPORTED", `${what} needs a server-side store: with cookieStore() sessions live only in their cookies (see docs/sealed.md)`);
 
 /**
  * Creates the session manager: the one place where every session semantic lives.
@@ -32,7 +38,9 @@ import { cacheHeadersOf } from "./caching.ts";
 export function createSessions<D extends object = SessionData>(options: SessionOptions): Sessions<D> {
   const o = resolveOptions(options);
   const rawStore: SessionStore = resolveStore(options);
-  const k = createInternals(o, rawStore);
+  // Records sealed at rest wrap the store once, here: every read and write of the core goes through it.
+  const store = o.encrypt !== undefined && cookieSealingOf(rawStore) === undefined ? encryptedStore(rawStore, { password: o.encrypt }) : rawStore;
+  const k = createInternals(o, store);
   const committer = createCommitter(k);
   const lifecycle = createLifecycle(k, committer);
   const loader = createLoader<D>(k, lifecycle);
@@ -72,8 +80,12 @@ export function createSessions<D extends object = SessionData>(options: SessionO
     applyCookie,
     cacheHeaders: (session, setCookie, current = {}) => cacheHeadersOf(o, session, setCookie, current) ?? {},
     prepare: async (session) => k.sign(stateOf(session)),
-    listUserSessions: (userId, current) => k.users.list(userId, current ? stateOf(current).id || undefined : undefined),
+    listUserSessions: async (userId, current) => {
+      if (k.cookieMode) throw cookieOnly("listUserSessions");
+      return k.users.list(userId, current ? stateOf(current).id || undefined : undefined);
+    },
     async revokeUser(userId, revokeOptions) {
+      if (k.cookieMode) throw cookieOnly("revokeUser");
       const except = revokeOptions?.except ? stateOf(revokeOptions.except).id || undefined : undefined;
       const count = await k.users.revoke(userId, except);
       k.emit("revoked", undefined, {});

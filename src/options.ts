@@ -4,6 +4,7 @@
  */
 import { UnsessionError } from "./errors.ts";
 import { isBridged, isExpressStore } from "./stores/express.ts";
+import type { SealPasswords } from "./seal.ts";
 import type { CookieOptions, ErrorContext, SessionEvent, SessionStore, StorageLike } from "./types.ts";
 
 /** Options of `createSessions`. Times are in seconds unless named otherwise. */
@@ -81,6 +82,14 @@ export interface SessionOptions {
    * @default false
    */
   hashIds?: boolean | "migrate";
+  /**
+   * Seal every record at rest (AES-256-GCM, each record bound to its key): with `hashIds`, a dump of the store
+   * shows neither IDs nor data. `true` derives the key from `secret`; `{ password }` gives its own password(s)
+   * (rotation as for `secret`). express-session, and records written before, cannot be read then: see docs/sealed.md.
+   * Ignored with `cookieStore()`, whose sessions are sealed already.
+   * @default false
+   */
+  encrypt?: boolean | { password: SealPasswords };
   /** Receives lifecycle events (IDs hashed). Exceptions thrown by it are ignored. */
   onEvent?: (event: SessionEvent) => void;
   /**
@@ -156,6 +165,8 @@ export interface ResolvedOptions {
   hashIds: boolean | "migrate";
   /** Synchronous HMAC for signing, if given. */
   hmac: ((key: Secret, data: string) => string) | undefined;
+  /** Password(s) records are sealed with at rest, or undefined (records in clear JSON). */
+  encrypt: SealPasswords | undefined;
   /** Lifecycle event hook, if any. */
   onEvent: ((event: SessionEvent) => void) | undefined;
   /** Error hook, if any (undefined: the default one-line `console.error`). */
@@ -213,6 +224,15 @@ const positive = (name: string, value: number | undefined, allowZero = false): n
   return value;
 };
 
+/**
+ * @internal The secrets as sealing passwords: strings of at least 32 characters (a short secret kept only to verify
+ * old cookies never sealed anything), and byte secrets as hex.
+ */
+export function passwordsOf(secrets: readonly Secret[]): string[] {
+  const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return secrets.map((s) => (typeof s === "string" ? s : hex(s))).filter((s) => s.length >= MIN_SECRET_LENGTH);
+}
+
 /** Validates options and applies defaults; throws `ERR_OPTIONS` with a message that says what to fix. */
 export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (!options || typeof options !== "object") fail("options are required: createSessions({ secret })");
@@ -269,6 +289,10 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (options.hmac !== undefined && typeof options.hmac !== "function") fail("hmac must be a function (key, data) => base64 MAC");
   if (options.onError !== undefined && typeof options.onError !== "function") fail("onError must be a function");
   if (![undefined, true, false, "migrate"].includes(options.hashIds as never)) fail(`hashIds must be true, false or "migrate" (got ${String(options.hashIds)})`);
+  const encrypt = options.encrypt;
+  if (encrypt !== undefined && typeof encrypt !== "boolean" && (encrypt === null || typeof encrypt !== "object" || !("password" in encrypt))) {
+    fail("encrypt must be true, false or { password }");
+  }
   const commitMode = options.commitMode ?? "overwrite";
   if (commitMode !== "overwrite" && commitMode !== "merge") fail(`commitMode must be "overwrite" or "merge" (got ${String(commitMode)})`);
   if (![undefined, true, false].includes(options.privateWhenSignedIn as never)) fail(`privateWhenSignedIn must be true or false (got ${String(options.privateWhenSignedIn)})`);
@@ -296,6 +320,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     storeTimeout,
     genid: options.genid,
     hashIds: options.hashIds ?? false,
+    encrypt: encrypt === true ? passwordsOf(secrets) : encrypt ? encrypt.password : undefined,
     onEvent: options.onEvent,
     hmac: options.hmac,
     onError: options.onError,

@@ -53,11 +53,13 @@ export interface Sessions<D extends object = SessionData> {
   /**
    * The sessions of a user (bound with `session.setUser(id)`), with metadata and without raw IDs.
    * Costs 1 read of the user's index + 1 read per indexed session; dead entries are pruned.
+   * With `cookieStore()` it rejects with `ERR_UNSUPPORTED`: cookie-only sessions are listed nowhere.
    */
   listUserSessions(userId: string, current?: Session<D>): Promise<UserSessionInfo[]>;
   /**
    * Ends every session of a user (password change, account disabled), optionally except `except`.
    * Returns how many index entries were removed. Costs 1 read + 1 delete per session + 1 index write.
+   * With `cookieStore()` it rejects with `ERR_UNSUPPORTED`: a sealed cookie cannot be revoked server-side.
    */
   revokeUser(userId: string, options?: { except?: Session<D> }): Promise<number>;
   /**

@@ -6,6 +6,7 @@
 import type { Internals } from "./internals.ts";
 import { chain, isPromise } from "./maybe.ts";
 import { stringify } from "./record.ts";
+import { writeSealed } from "./sealed.ts";
 import type { SessionState } from "./session.ts";
 import type { MaybePromise, MergePatch, RecordMeta, SessionRecord, SessionStore } from "./types.ts";
 import { adoptMerged, commitPatch } from "./merge.ts";
@@ -26,6 +27,12 @@ export interface Writer {
 export function createWriter(k: Internals): Writer {
   const { o, io, life, emit, tombstones, bases } = k;
   const { write, read, remove } = io;
+  const mode = k.cookieMode;
+  if (mode) {
+    // Cookie-only: every write (full, merged, touch) seals the whole session into the cookie; there is no other copy.
+    const seal = (s: SessionState, dataJson?: string): Promise<void> => writeSealed(k, mode, s, dataJson);
+    return { writeFull: seal, writeMerged: seal, touchRecord: seal, storeTouch: seal };
+  }
 
   const writeFull = (s: SessionState, dataJson?: string): MaybePromise<void> => {
     const now = Date.now();

@@ -1,18 +1,18 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { scenarios, sealedTargets, targets } from "./scenarios.ts";
 import { ROOT, bin, driveExample, run, startServer } from "./spawn.ts";
-import { scenarios, targets } from "./scenarios.ts";
-
-// Every scenario on each target, plus the runtime's own check.
-const expected = scenarios.length * targets.length + 1;
 
 // Deno from the npm package `deno`; it resolves npm dependencies from node_modules (deno.json: nodeModulesDir "manual").
+// Every scenario on every target (stores and sealed cookies), plus the runtime check.
+const EXPECTED = (targets.length + sealedTargets.length) * scenarios.length + 1;
+
 describe("runtime: deno", () => {
   it("passes the runtime suite under `deno test`", async () => {
     const { code, output } = await run(bin("deno"), ["test", "test/runtimes/deno/"]);
     expect(code, output).toBe(0);
-    expect(output).toMatch(new RegExp(`ok \\| ${expected} passed \\| 0 failed`));
+    expect(output).toMatch(new RegExp(`ok \\| ${EXPECTED} passed \\| 0 failed`));
   }, 300_000);
 
   it("serves examples/deno over HTTP on 127.0.0.1", async () => {

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { scenarios, targets } from "./scenarios.ts";
+import { isSealedTarget, scenarios, sealedTargets, targets } from "./scenarios.ts";
 
 // The fixture app bundled as a Workers module and run in workerd, without nodejs_compat: the core
 // must not need any Node API there. Scenarios drive it from Node through miniflare's dispatchFetch.
@@ -40,14 +40,14 @@ describe("runtime: workerd", () => {
   });
 });
 
-for (const target of targets) {
+for (const target of [...targets, ...sealedTargets, "/cf-sealed"]) {
   describe(`runtime: workerd ${target}`, () => {
     for (const scenario of scenarios) {
       it(scenario.name, () =>
         scenario.run(async (path, init) => {
           const response = await mf!.dispatchFetch(`http://127.0.0.1${target}${path}`, init as never);
           return response as unknown as Response;
-        }, assert));
+        }, assert, isSealedTarget(target)));
     }
   });
 }

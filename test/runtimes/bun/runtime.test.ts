@@ -2,14 +2,14 @@
 import { describe, test } from "bun:test";
 import assert from "node:assert/strict";
 import { createApp } from "../../fixtures/app.ts";
-import { scenarios, targets } from "../scenarios.ts";
+import { isSealedTarget, scenarios, sealedTargets, targets } from "../scenarios.ts";
 
 const app = createApp();
 
-for (const target of targets) {
+for (const target of [...targets, ...sealedTargets]) {
   describe(`runtime: bun ${target}`, () => {
     for (const scenario of scenarios) {
-      test(scenario.name, () => scenario.run((path, init) => app(new Request(`http://127.0.0.1${target}${path}`, init)), assert));
+      test(scenario.name, () => scenario.run((path, init) => app(new Request(`http://127.0.0.1${target}${path}`, init)), assert, isSealedTarget(target)));
     }
   });
 }

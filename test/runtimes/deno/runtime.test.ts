@@ -1,14 +1,14 @@
 // The runtime suite on Deno: `deno test` (spawned by test/runtimes/deno.test.ts).
 import assert from "node:assert/strict";
 import { createApp } from "../../fixtures/app.ts";
-import { scenarios, targets } from "../scenarios.ts";
+import { isSealedTarget, scenarios, sealedTargets, targets } from "../scenarios.ts";
 
 const app = createApp();
 
-for (const target of targets) {
+for (const target of [...targets, ...sealedTargets]) {
   for (const scenario of scenarios) {
     Deno.test(`runtime: deno ${target} › ${scenario.name}`, () =>
-      scenario.run((path, init) => app(new Request(`http://127.0.0.1${target}${path}`, init)), assert));
+      scenario.run((path, init) => app(new Request(`http://127.0.0.1${target}${path}`, init)), assert, isSealedTarget(target)));
   }
 }
 
