@@ -44,7 +44,8 @@ export const SERVERS: readonly { name: string; framework: "hono" | "express"; ba
   { name: "hono-unsession-cookie", framework: "hono", bare: false, label: "Hono + unsession `cookieStore()` (sealed cookie, no store)", needs: "src/stores/cookie.ts" },
   { name: "hono-session-cookie", framework: "hono", bare: false, label: "Hono + @hono/session, data in its JWE cookie (no storage)" },
   { name: "hono-sessions-cookie", framework: "hono", bare: false, label: "Hono + hono-sessions `CookieStore`" },
-  { name: "express-unsession", framework: "express", bare: false, label: "Express + unsession", needs: "adapters/express.ts" },
+  { name: "hono-iron-session", framework: "hono", bare: false, label: "Hono + iron-session (sealed cookie, no store)" },
+  { name: "express-unsession", framework: "express", bare: false, label: "Express + unsession", needs: "adapters/express/index.ts" },
   { name: "express-session", framework: "express", bare: false, label: "Express + express-session" },
   { name: "express", framework: "express", bare: true, label: "bare Express", only: "S0" },
 ];
@@ -184,6 +185,30 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
         if (write) s.set("views", (views ?? 0) + 1);
         else if (c.req.method === "POST") s.set("views", 1);
         return c.text(String(views ?? 0));
+      });
+      return { kind: "fetch", fetch: app.fetch };
+    }
+    case "hono-iron-session": {
+      const { Hono } = await import("hono");
+      const { getIronSession } = await import("iron-session");
+      const options = { password: SECRET, cookieName: "iron", cookieOptions: { secure: false, sameSite: "lax" as const, httpOnly: true, path: "/" } };
+      const app = new Hono();
+      app.all("/", async (c) => {
+        stats.requests++;
+        // iron-session writes its Set-Cookie on the Response it is given: the body goes out with those headers.
+        const carrier = new Response();
+        const s = await getIronSession<Views>(c.req.raw, carrier, options);
+        const views = s.views;
+        if (write) {
+          s.views = (views ?? 0) + 1;
+          await s.save();
+        } else if (c.req.method === "POST") {
+          s.views = 1;
+          await s.save();
+        }
+        const headers = new Headers(carrier.headers);
+        headers.set("content-type", "text/plain; charset=UTF-8");
+        return new Response(String(views ?? 0), { headers });
       });
       return { kind: "fetch", fetch: app.fetch };
     }

@@ -88,7 +88,8 @@ export async function startCluster(ports: number[] = CLUSTER_PORTS): Promise<Loc
     for (const port of ports) {
       for (let i = 0; ; i++) {
         if ((await cli(port, "ping").catch(() => "")).trim() === "PONG") break;
-        if (i > 100) throw new Error(`redis-server on ${port} did not start`);
+        // Up to ~30 s: under a full parallel test run, spawning redis-cli itself is slow.
+        if (i > 600) throw new Error(`redis-server on ${port} did not start`);
         await sleep(50);
       }
     }

@@ -50,7 +50,7 @@ describe("express: cookieStore()", () => {
     const after = await (await c.fetch("/get")).json();
     expect(after.data).toMatchObject({ user: "ann" });
     expect(after.data.views).toBeUndefined();
-    expect(after.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(after.id).toMatch(/^[A-Za-z0-9_-]{32}$/);
     // req.sessionID is stable across requests: it travels in the seal.
     expect((await (await c.fetch("/get")).json()).id).toBe(after.id);
     const out = await c.fetch("/destroy");
