@@ -4,7 +4,7 @@
  */
 import { UnsessionError } from "./errors.ts";
 import { isEmptyObject, stringify } from "./record.ts";
-import type { RecordMeta, SameSite, SessionData } from "./types.ts";
+import type { CookieOptions, RecordMeta, SessionData } from "./types.ts";
 
 /** @internal The manager's side of a session. */
 export interface SessionContext {
@@ -65,22 +65,7 @@ export interface SessionState {
 }
 
 /** Cookie attributes one session may change for itself (express-session's `req.session.cookie.httpOnly = false`, …). */
-export interface CookieOverrides {
-  /** `Path` attribute. */
-  path?: string;
-  /** `Domain` attribute. */
-  domain?: string;
-  /** `HttpOnly` attribute. */
-  httpOnly?: boolean;
-  /** `Secure` attribute (`"auto"`: from the request). */
-  secure?: boolean | "auto";
-  /** `SameSite` attribute. */
-  sameSite?: SameSite | boolean;
-  /** `Partitioned` attribute. */
-  partitioned?: boolean;
-  /** `Priority` attribute. */
-  priority?: "low" | "medium" | "high";
-}
+export type CookieOverrides = Pick<CookieOptions, "path" | "domain" | "httpOnly" | "secure" | "sameSite" | "partitioned" | "priority">;
 
 /** The longest `setUser` label: it is stored in every write of the record. */
 const MAX_LABEL = 200;
