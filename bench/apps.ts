@@ -196,7 +196,8 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
       app.all("/", async (c) => {
         stats.requests++;
         // iron-session writes its Set-Cookie on the Response it is given: the body goes out with those headers.
-        const carrier = new Response();
+        // (A plain carrier: @hono/node-server's own Response class may build its headers anew on each access.)
+        const carrier = { headers: new Headers() } as unknown as Response;
         const s = await getIronSession<Views>(c.req.raw, carrier, options);
         const views = s.views;
         if (write) {
