@@ -35,6 +35,8 @@ export function isExpressStore(value: unknown): value is ExpressStoreLike {
   if (value === null || typeof value !== "object") return false;
   const store = value as Record<string, unknown> & { get?: (...args: unknown[]) => unknown };
   if (typeof store.get !== "function" || typeof store.set !== "function" || BRIDGED.has(value as SessionStore)) return false;
+  // An unstorage Storage has get/set aliases (getItem(key, opts)): it is not an express-session store.
+  if (typeof store.getItemRaw === "function") return false;
   // get(sid, callback), or a destroy() where a core store has delete().
   return store.get.length >= 2 || (typeof store.destroy === "function" && typeof store.delete !== "function");
 }
