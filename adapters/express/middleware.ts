@@ -48,6 +48,9 @@ export interface ExpressSessionOptions extends CoreExtras {
 /** Connect-style middleware. */
 export type SessionMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
+/** HMAC-SHA256 in base64 without padding: express-session's (cookie-signature's) MAC, computed synchronously. */
+const hmacBase64 = (key: Secret, data: string): string => createHmac("sha256", key).update(data).digest("base64").replace(/=+$/, "");
+
 /**
  * The session cookie as cookie-parser left it, when the header no longer has it (express-session reads these too):
  * `req.signedCookies[name]` is an ID cookie-parser verified, signed again here for the core; `req.cookies[name]` is
@@ -56,8 +59,7 @@ export type SessionMiddleware = (req: IncomingMessage, res: ServerResponse, next
 const fromCookieParser = (req: any, name: string, secret: Secret): string | undefined => {
   const signedId = req.signedCookies?.[name];
   if (typeof signedId === "string" && signedId !== "") {
-    const mac = createHmac("sha256", secret).update(signedId).digest("base64").replace(/=+$/, "");
-    return `${name}=${encodeURIComponent(`s:${signedId}.${mac}`)}`;
+    return `${name}=${encodeURIComponent(`s:${signedId}.${hmacBase64(secret, signedId)}`)}`;
   }
   const raw = req.cookies?.[name];
   return typeof raw === "string" && raw.startsWith("s:") ? `${name}=${encodeURIComponent(raw)}` : undefined;
@@ -196,7 +198,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       secret: secrets,
       // express-session accepts any secret: a short one works here, with the core's one warning on how to move on.
       compat: "express-session",
-      hmac: (key, data) => createHmac("sha256", key).update(data).digest("base64").replace(/=+$/, ""),
+      hmac: hmacBase64,
       store: coreStore,
       prefix,
       name,

@@ -106,6 +106,12 @@ const expiryOf = (record: string, ttl: number): number => {
   return Date.now() + ttl * 1000;
 };
 
+/** When a session given to `set`/`touch` expires: its cookie's `expires`; a browser-session cookie is kept a day, as connect-redis does by default. */
+const cookieExpiry = (cookie: { expires?: unknown } | undefined): number => {
+  const expires = cookie?.expires;
+  return expires ? new Date(expires as string | Date).getTime() : Date.now() + 86_400_000;
+};
+
 interface MemoryEntry {
   json: string;
   expires: number;
@@ -144,10 +150,19 @@ export class MemoryStore extends StoreBase {
 
   /** Creates or overwrites a session until its cookie expires. */
   override set(sid: string, session: any, callback?: Callback): void {
-    const stored = session?.cookie?.expires;
-    // A browser-session cookie has no expiry: keep the record a day, as connect-redis does by default.
-    this.#write(sid, JSON.stringify(session), stored ? new Date(stored).getTime() : Date.now() + 86_400_000);
+    this.#write(sid, JSON.stringify(session), cookieExpiry(session?.cookie));
     if (callback) setImmediate(callback);
+  }
+
+  /**
+   * As express-session's MemoryStore touch: the stored data stays (never a request's copy, checklist 34), the
+   * cookie moves on, and with it our idle deadline when the caller gives one.
+   */
+  #moveCookie(sid: string, cookie: unknown, idle: number | undefined, expires: number): void {
+    const current = this.#read(sid);
+    if (current === undefined) return;
+    const meta = current.__unsession && idle !== undefined ? { ...current.__unsession, i: idle } : current.__unsession;
+    this.#write(sid, JSON.stringify({ ...current, cookie, __unsession: meta }), expires);
   }
 
   #write(sid: string, json: string, expires: number): void {
@@ -168,12 +183,9 @@ export class MemoryStore extends StoreBase {
     const proto = MemoryStore.prototype;
     const bridge = fromExpressStore(this);
     const sessions = this.#sessions;
-    // As express-session's MemoryStore: the stored data stays (never this request's copy, checklist 34), the cookie moves on.
     const touchNow = (sid: string, record: string, ttl: number): void => {
-      const current = this.#read(sid);
-      if (current === undefined) return;
       const next = JSON.parse(record);
-      this.#write(sid, JSON.stringify({ ...current, cookie: next.cookie, __unsession: current.__unsession && next.__unsession ? { ...current.__unsession, i: next.__unsession.i } : current.__unsession }), expiryOf(record, ttl));
+      this.#moveCookie(sid, next.cookie, next.__unsession?.i, expiryOf(record, ttl));
     };
     const core: SessionStore = {
       get: (sid) => {
@@ -203,11 +215,7 @@ export class MemoryStore extends StoreBase {
 
   /** Extends a session's expiry from its cookie. */
   override touch(sid: string, session: any, callback?: Callback): void {
-    const current = this.#read(sid);
-    if (current) {
-      const expires = session?.cookie?.expires;
-      this.#write(sid, JSON.stringify({ ...current, cookie: session.cookie }), expires ? new Date(expires).getTime() : Date.now() + 86_400_000);
-    }
+    this.#moveCookie(sid, session?.cookie, undefined, cookieExpiry(session?.cookie));
     if (callback) setImmediate(callback);
   }
 
