@@ -2,6 +2,7 @@
  * Any unstorage `Storage` as a session store.
  * @module
  */
+import { toBase64 } from "../signer.ts";
 import type { SessionStore, StorageLike } from "../types.ts";
 
 // Drivers that rewrite a file in place: two writes of one key at once interleave and leave a corrupt record,
@@ -18,11 +19,7 @@ const TTL_DRIVERS = new Set(["redis"]);
 const SAFE_KEY = /^[A-Za-z0-9_.%-]+(?::[A-Za-z0-9_.%-]+)?$/;
 const DOT_SEGMENT = /\.\.|(?:^|:)\.(?::|$)/;
 const encoder = new TextEncoder();
-const base64url = (text: string): string => {
-  let binary = "";
-  for (const byte of encoder.encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-};
+const base64url = (text: string): string => toBase64(encoder.encode(text), true);
 /**
  * The key as stored: unchanged when it is a prefix and one plain segment; else its first segment (up to the first
  * ':') followed by `~` and the base64url of the rest, so that listing by that prefix still finds it. A kept key
