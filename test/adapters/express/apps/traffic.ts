@@ -65,14 +65,20 @@ export function sidOf(cookie: string | undefined): string | undefined {
   return value.startsWith("s:") ? value.slice(2, value.lastIndexOf(".")) : undefined;
 }
 
-/** A stored record's shape: `cookie.expires` relative to now, timestamps typed, our `__unsession` key dropped (difference 9). */
+/** A stored record's shape: `cookie.expires` relative to now, `originalMaxAge` to the second, timestamps typed, our `__unsession` key dropped (difference 9). */
 export function recordShape(record: any): unknown {
   if (record === null || record === undefined) return null;
   if (typeof record !== "object") return { notAnObject: typeof record, value: String(record).slice(0, 60) };
   const { __unsession: _ours, ...rest } = record;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) out[k] = k === "__lastAccess" ? typeof v : v;
-  if (rest.cookie) out.cookie = { ...rest.cookie, expires: fromNow(rest.cookie.expires) };
+  if (rest.cookie) {
+    out.cookie = { ...rest.cookie, expires: fromNow(rest.cookie.expires) };
+    // express-session derives originalMaxAge from a second clock read after setting expires: 3599999 when a
+    // millisecond ticks in between. Compared to the second, as Expires is.
+    const original = rest.cookie.originalMaxAge;
+    if (typeof original === "number") (out.cookie as Record<string, unknown>).originalMaxAge = Math.round(original / 1000) * 1000;
+  }
   return out;
 }
 
