@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createSessions, memoryStore, type Session, type SessionStore } from "../src/index.ts";
+import { buildPart, PARTS } from "./parts.ts";
 
 export type Scenario = "S0" | "S1" | "S2" | "S3";
 
@@ -39,6 +40,8 @@ export const SERVERS: readonly { name: string; framework: "hono" | "express"; ba
   { name: "hono", framework: "hono", bare: true, label: "bare Hono", only: "S0" },
   { name: "hono-unsession-wrap", framework: "hono", bare: false, label: "Hono + unsession core in a handler wrapper (prototype, no middleware)" },
   { name: "hono-noop", framework: "hono", bare: false, label: "Hono + no-op middleware (`await next()`, reference)", only: "S1" },
+  { name: "hono-vary", framework: "hono", bare: false, label: "Hono + a middleware that adds `Vary: Cookie` after `next()` (reference)", only: "S1" },
+  ...PARTS.map(([name, label]) => ({ name, framework: "hono" as const, bare: false, label: `S2 part: ${label}`, only: "S2" as const })),
   { name: "hono-session", framework: "hono", bare: false, label: "Hono + @hono/session" },
   { name: "hono-sessions", framework: "hono", bare: false, label: "Hono + hono-sessions" },
   { name: "hono-unsession-cookie", framework: "hono", bare: false, label: "Hono + unsession `cookieStore()` (sealed cookie, no store)", needs: "src/stores/cookie.ts" },
@@ -59,6 +62,7 @@ type Views = { views?: number };
 /** Builds one server for one scenario. */
 export async function build(name: string, scenario: Scenario, stats: Stats): Promise<BenchApp> {
   const write = scenario === "S3";
+  if (name.startsWith("hono-part-")) return buildPart(name, SECRET, countingStore(stats), stats);
   switch (name) {
     case "hono": {
       const { Hono } = await import("hono");
@@ -75,6 +79,21 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
       const app = new Hono();
       app.use(async (_c, next) => {
         await next();
+      });
+      app.all("/", (c) => {
+        stats.requests++;
+        return c.text("0");
+      });
+      return { kind: "fetch", fetch: app.fetch };
+    }
+    case "hono-vary": {
+      // The floor of a middleware that adds one response header after the handler (as a session read must:
+      // `Vary: Cookie`): touching a response's headers costs what it costs on this runtime.
+      const { Hono } = await import("hono");
+      const app = new Hono();
+      app.use(async (c, next) => {
+        await next();
+        c.res.headers.append("Vary", "Cookie");
       });
       app.all("/", (c) => {
         stats.requests++;

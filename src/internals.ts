@@ -10,6 +10,7 @@ import { createEmitter, hashId, type Emit } from "./events.ts";
 import { createLifetime, type Lifetime } from "./lifetime.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { parseRecord, stringify } from "./record.ts";
+import { createRecordCache, type RecordCache } from "./record-cache.ts";
 import { createReporter, type Report } from "./report.ts";
 import { createCookieMode, type CookieMode } from "./sealed.ts";
 import type { SessionState } from "./session.ts";
@@ -41,6 +42,8 @@ export interface Internals {
   readonly cookieMode: CookieMode | undefined;
   /** IDs destroyed or regenerated away by this process: a slower request still running on one must not write it back. */
   readonly tombstones: BoundedMap<string, number>;
+  /** Recently parsed (and written) records, so that an unchanged one is not parsed again. */
+  readonly records: RecordCache;
   /** Records `id` as gone. */
   bury(id: string): void;
   /** commitMode "merge": JSON of each top-level key as loaded, the base that tells what this request changed. */
@@ -80,6 +83,7 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
     hash: hashId,
   });
   const cookieMode = createCookieMode(o, rawStore);
+  const records = createRecordCache();
   const tombstones = new BoundedMap<string, number>(TOMBSTONE_MAX);
   const bases = new WeakMap<SessionState, Record<string, string | undefined>>();
 
@@ -105,8 +109,12 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
     users,
     cookieMode,
     tombstones,
+    records,
     // Cookie-only: no record can come back to life, and a copy of a cookie is valid until its deadline on every instance alike.
-    bury: (id) => void (cookieMode === undefined && tombstones.set(id, Date.now())),
+    bury(id) {
+      records.forget(id);
+      if (cookieMode === undefined) tombstones.set(id, Date.now());
+    },
     bases,
     rememberBase(s) {
       const base: Record<string, string | undefined> = {};
@@ -124,6 +132,7 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
         sendCookie: false,
         data: {},
         snapshot: undefined,
+        pristine: undefined,
         dirty: false,
         destroyed: false,
         discarded: false,
@@ -148,7 +157,7 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
     ensureId,
     parseOrReport(id, raw, onCorrupt) {
       try {
-        return parseRecord(raw);
+        return typeof raw === "string" ? records.parse(id, raw, parseRecord) : parseRecord(raw);
       } catch (error) {
         if (!(error instanceof UnsessionError)) throw error;
         emit("corrupt_record", id, { error });

@@ -51,6 +51,7 @@ export function createLifecycle(k: Internals, committer: Committer): Lifecycle {
       if (!keepData) {
         s.data = {};
         s.snapshot = undefined;
+        s.pristine = undefined;
         s.flashIn = undefined;
       } else {
         void session.data; // take a snapshot so the kept data counts as set

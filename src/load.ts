@@ -141,14 +141,14 @@ export function createLoader<D extends object>(k: Internals, lifecycle: Lifecycl
       if (!found) return session;
       const [id, value, currentId, record, legacy] = found;
       const now = Date.now();
-      const tmp = k.fresh(secure, false, waitUntil);
-      if (!life.adopt(tmp, record, now)) {
+      if (!life.adopt(s, record, now)) {
+        // Expired: the request goes on with a fresh session (adopt filled `s`, so it starts again).
+        Object.assign(s, k.fresh(secure, false, waitUntil));
+        s.hadCookie = true;
         emit("expired", currentId);
         if (!mode) background(io.remove(currentId), waitUntil);
         return session;
       }
-      Object.assign(s, tmp);
-      s.hadCookie = true;
       s.id = currentId;
       if (o.commitMode === "merge") k.rememberBase(s);
       if (mode) {

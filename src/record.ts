@@ -16,6 +16,14 @@ export const MAX_DEPTH = 64;
 // record that loads can be serialised again (the snapshot of `session.data`), and any record written loads.
 const MAX_RECORD_DEPTH = MAX_DEPTH;
 
+/** True when the text has more than `max` opening brackets, in strings or not: only then can it nest deeper. */
+const opensMoreThan = (text: string, max: number): boolean => {
+  let count = 0;
+  for (let i = text.indexOf("{"); i !== -1; i = text.indexOf("{", i + 1)) if (++count > max) return true;
+  for (let i = text.indexOf("["); i !== -1; i = text.indexOf("[", i + 1)) if (++count > max) return true;
+  return false;
+};
+
 /** True when JSON text nests deeper than `max`: a scan, no recursion, run before any recursive parse. */
 const nestsDeeper = (text: string, max: number): boolean => {
   let depth = 0;
@@ -47,7 +55,7 @@ const reviver = (key: string, value: unknown): unknown => {
 export function parseRecord(raw: unknown): SessionRecord {
   let value: unknown = raw;
   if (typeof raw === "string") {
-    if (raw.length > MAX_RECORD_DEPTH * 2 && nestsDeeper(raw, MAX_RECORD_DEPTH)) {
+    if (raw.length > MAX_RECORD_DEPTH * 2 && opensMoreThan(raw, MAX_RECORD_DEPTH) && nestsDeeper(raw, MAX_RECORD_DEPTH)) {
       throw new UnsessionError("ERR_STORE_DATA", `a stored session record nests deeper than ${MAX_RECORD_DEPTH} levels`);
     }
     try {

@@ -30,6 +30,8 @@ export interface SessionState {
   data: SessionData;
   /** JSON of `data` when first handed out; undefined while nobody has looked at `data`. */
   snapshot: string | undefined;
+  /** JSON of `data` as loaded, when known without serialising (a record from the parse cache): the snapshot to take. */
+  pristine?: string;
   dirty: boolean;
   destroyed: boolean;
   discarded: boolean;
@@ -166,7 +168,7 @@ export class Session<D extends object = SessionData> {
   get data(): D {
     const s = this.#state;
     s.read = true;
-    if (s.snapshot === undefined) s.snapshot = isEmptyObject(s.data) ? "{}" : stringify(s.data);
+    if (s.snapshot === undefined) s.snapshot = s.pristine ?? (isEmptyObject(s.data) ? "{}" : stringify(s.data));
     return s.data as D;
   }
 
@@ -176,6 +178,7 @@ export class Session<D extends object = SessionData> {
       throw new UnsessionError("ERR_STATE", "session.data must be a plain object");
     }
     s.data = value as SessionData;
+    s.pristine = undefined;
     s.dirty = true;
     s.read = true;
   }

@@ -26,7 +26,16 @@ export function createApplyCookie(o: ResolvedOptions): (response: Response, setC
   const clearPrefix = `${o.name}=;`;
   return (response: Response, setCookie: string | null, session?: Session<any>): Response => {
     if (setCookie === null && (session === undefined || !session.accessed)) return response;
-    const cache = cacheHeadersOf(o, session, setCookie, { vary: response.headers.get("vary"), cacheControl: response.headers.get("cache-control") });
+    const headers = response.headers;
+    // Read only when needed: Cache-Control matters to privateWhenSignedIn alone.
+    const cache = cacheHeadersOf(o, session, setCookie, {
+      get vary() {
+        return headers.get("vary");
+      },
+      get cacheControl() {
+        return headers.get("cache-control");
+      },
+    });
     if (setCookie === null && cache === undefined) return response;
     // OWASP session cheat sheet: optionally ask the browser to drop what it kept for the site on logout.
     const clearSite = o.clearSiteData !== undefined && setCookie !== null && setCookie.startsWith(clearPrefix) ? o.clearSiteData : undefined;
@@ -37,7 +46,7 @@ export function createApplyCookie(o: ResolvedOptions): (response: Response, setC
       if (clearSite !== undefined) headers.set("clear-site-data", clearSite);
     };
     try {
-      add(response.headers);
+      add(headers);
       return response;
     } catch {
       // Immutable headers (Response.redirect, fetch results): copy the response.

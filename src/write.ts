@@ -37,8 +37,11 @@ export function createWriter(k: Internals): Writer {
   const writeFull = (s: SessionState, dataJson?: string): MaybePromise<void> => {
     const now = Date.now();
     const id = k.ensureId(s);
-    const [json, ttl, body] = life.recordJson(s, now, dataJson);
+    const [json, ttl, body, cookie, meta] = life.recordJson(s, now, dataJson);
+    // The record as this text parses, taken now (the data may change while the write is in flight).
+    const written = k.records.written(json, s.data, cookie, meta, body);
     return chain(chain(write(id, json, ttl), () => afterWrite(s, now)), () => {
+      if (written !== undefined) k.records.put(id, written);
       if (!s.stored) {
         // A first write of an ID that is neither regenerated nor renewed (those report their own event).
         if (!s.sendCookie) emit("created", id);
@@ -49,6 +52,7 @@ export function createWriter(k: Internals): Writer {
       // Flash values set in this request stay pending (written again by a later write, readable only from the next request).
       // The data as written, not as it is now: a change made while the write was in flight still counts.
       s.snapshot = s.snapshot === undefined ? undefined : body;
+      s.pristine = undefined;
       s.dirty = false;
     });
   };
@@ -73,6 +77,7 @@ export function createWriter(k: Internals): Writer {
       adoptMerged(data, merged);
       return chain(afterWrite(s, now), () => {
         s.snapshot = s.snapshot === undefined ? undefined : stringify(data);
+        s.pristine = undefined;
         s.dirty = false;
         s.saved = true;
         k.rememberBase(s);
