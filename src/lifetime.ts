@@ -23,7 +23,7 @@ export interface Lifetime {
   adopt(s: SessionState, record: SessionRecord, now: number): boolean;
   attributes(s: SessionState, now: number): CookieAttributes;
   /** `[record JSON, ttl, data JSON]`; `compact`: the cookie object holds only what `adopt` reads (a sealed cookie's bytes count). */
-  recordJson(s: SessionState, now: number, dataJson?: string, compact?: boolean): [string, number, string, StoredCookie, RecordMeta];
+  recordJson(s: SessionState, now: number, dataJson?: string, compact?: boolean): [string, number, string];
 }
 
 /** @internal */
@@ -103,7 +103,7 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
   };
 
   /** Builds the record JSON: `{"cookie":…,<data>,"__unsession":…}` (express-session's layout plus our metadata). */
-  const recordJson = (s: SessionState, now: number, dataJson?: string, compact = false): [string, number, string, StoredCookie, RecordMeta] => {
+  const recordJson = (s: SessionState, now: number, dataJson?: string, compact = false): [string, number, string] => {
     const data = s.data as Record<string, unknown>;
     // An accessor named "cookie" is an adapter's view of the cookie (express-session's req.session.cookie), not data.
     const cookieKey = Object.getOwnPropertyDescriptor(data, "cookie");
@@ -124,7 +124,7 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
     const cookie = compact ? { originalMaxAge: stored.originalMaxAge, expires: stored.expires } : stored;
     const json = `{"cookie":${JSON.stringify(cookie)},${body.length > 2 ? body.slice(1, -1) + "," : ""}"__unsession":${stringify(meta, MAX_DEPTH - 1)}}`;
     const ttl = ttlOf(s, now);
-    return [json, ttl, body, cookie, meta];
+    return [json, ttl, body];
   };
 
   /** `dataJson`: the JSON of `s.data` when the caller has just computed it (commit's change check). */

@@ -33,42 +33,6 @@ const copy = (value: unknown): unknown => {
   return out;
 };
 
-/**
- * True when `copy(value)` equals what `JSON.parse(JSON.stringify(value))` gives: plain objects and arrays of
- * strings, finite numbers, booleans and null (no Date, no undefined, no NaN, no toJSON), at most `depth` levels.
- */
-const exact = (value: unknown, depth: number): boolean => {
-  if (value === null) return true;
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(value);
-    case "object": {
-      if (depth === 0) return false;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!exact(value[i], depth - 1)) return false;
-        return true;
-      }
-      const proto = Object.getPrototypeOf(value);
-      if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
-      for (const key in value as Record<string, unknown>) if (!exact((value as Record<string, unknown>)[key], depth - 1)) return false;
-      return true;
-    }
-    default:
-      return false;
-  }
-};
-
-/** Nesting checked by `exact`, well under the depth a record may have. */
-const EXACT_DEPTH = 16;
-
-/** @internal A record ready to be kept: its text and what the text parses to. */
-export interface Written {
-  readonly entry: Entry;
-}
-
 interface Entry {
   text: string;
   /** Parsed once, never handed out: only copies of it are. Undefined while the text was seen once. */
@@ -80,13 +44,6 @@ interface Entry {
 export interface RecordCache {
   /** The record in `text` stored under `id`: a fresh copy from the cache, or `parse(text)` (then kept). */
   parse(id: string, text: string, parse: (text: string) => SessionRecord): SessionRecord;
-  /**
-   * What a write of `text` (record `cookie` + `data` + `meta`, data JSON `dataJson`) leaves to keep, taken
-   * before the write: undefined when the data is not plain JSON (a copy would differ from a parse).
-   */
-  written(text: string, data: object, cookie: object, meta: object, dataJson: string): Written | undefined;
-  /** Keeps a written record for `id` once the store has it: the next read of that text is not parsed. */
-  put(id: string, written: Written): void;
   /** Drops what is kept for `id` (destroyed, revoked). */
   forget(id: string): void;
 }
@@ -104,9 +61,12 @@ export function createRecordCache(): RecordCache {
       }
       const record = parse(text);
       if (text.length > TEXT_MAX) return record;
-      if (hit === undefined || hit.text !== text) {
-        // Seen once: a session written on every request (its text new each time) pays nothing more than the parse.
+      if (hit === undefined) {
         entries.set(id, { text, record: undefined, dataJson: "" });
+      } else if (hit.text !== text) {
+        // Seen once: a session written on every request (its text new each time) pays little more than the parse.
+        hit.text = text;
+        hit.record = undefined;
       } else {
         // Seen twice unchanged: kept. Parsed JSON of bounded depth: copying and serialising it cannot fail.
         const kept = copy(record) as SessionRecord;
@@ -116,15 +76,6 @@ export function createRecordCache(): RecordCache {
         dataJsonOf.set(record, hit.dataJson);
       }
       return record;
-    },
-    written(text, data, cookie, meta, dataJson) {
-      // An adapter's accessor named "cookie" (express-session's req.session.cookie) is not data: not copied.
-      if (text.length > TEXT_MAX || Object.prototype.hasOwnProperty.call(data, "cookie") || !exact(data, EXACT_DEPTH) || !exact(meta, EXACT_DEPTH)) return undefined;
-      const record = { ...(copy(data) as object), cookie: { ...cookie }, __unsession: copy(meta) } as SessionRecord;
-      return { entry: { text, record, dataJson } };
-    },
-    put(id, written) {
-      entries.set(id, written.entry);
     },
     forget(id) {
       entries.delete(id);

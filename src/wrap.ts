@@ -28,14 +28,7 @@ export function createApplyCookie(o: ResolvedOptions): (response: Response, setC
     if (setCookie === null && (session === undefined || !session.accessed)) return response;
     const headers = response.headers;
     // Read only when needed: Cache-Control matters to privateWhenSignedIn alone.
-    const cache = cacheHeadersOf(o, session, setCookie, {
-      get vary() {
-        return headers.get("vary");
-      },
-      get cacheControl() {
-        return headers.get("cache-control");
-      },
-    });
+    const cache = cacheHeadersOf(o, session, setCookie, { vary: headers.get("vary"), cacheControl: o.privateWhenSignedIn ? headers.get("cache-control") : null });
     if (setCookie === null && cache === undefined) return response;
     // OWASP session cheat sheet: optionally ask the browser to drop what it kept for the site on logout.
     const clearSite = o.clearSiteData !== undefined && setCookie !== null && setCookie.startsWith(clearPrefix) ? o.clearSiteData : undefined;

@@ -37,11 +37,8 @@ export function createWriter(k: Internals): Writer {
   const writeFull = (s: SessionState, dataJson?: string): MaybePromise<void> => {
     const now = Date.now();
     const id = k.ensureId(s);
-    const [json, ttl, body, cookie, meta] = life.recordJson(s, now, dataJson);
-    // The record as this text parses, taken now (the data may change while the write is in flight).
-    const written = k.records.written(json, s.data, cookie, meta, body);
+    const [json, ttl, body] = life.recordJson(s, now, dataJson);
     return chain(chain(write(id, json, ttl), () => afterWrite(s, now)), () => {
-      if (written !== undefined) k.records.put(id, written);
       if (!s.stored) {
         // A first write of an ID that is neither regenerated nor renewed (those report their own event).
         if (!s.sendCookie) emit("created", id);
