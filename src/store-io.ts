@@ -59,9 +59,14 @@ export function createStoreIO(o: ResolvedOptions, rawStore: SessionStore, emit: 
   // With hashIds, records live under SHA-256(id): a leaked store holds no usable session ID (checklist 22).
   const keyCache = new BoundedMap<string, string>(KEY_CACHE_MAX);
   const keyOf = (id: string): MaybePromise<string> => {
-    if (!o.hashIds) return prefix + id;
     const hit = keyCache.get(id);
     if (hit !== undefined) return hit;
+    if (!o.hashIds) {
+      // Kept too: a store's Map (the memory store's) then hashes one string per ID, not a new one per request.
+      const key = prefix + id;
+      keyCache.set(id, key);
+      return key;
+    }
     return subtle.digest("SHA-256", new TextEncoder().encode(id)).then((digest) => {
       const key = prefix + toBase64(new Uint8Array(digest), true);
       keyCache.set(id, key);
