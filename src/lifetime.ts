@@ -110,6 +110,9 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
     return cookie;
   };
 
+  /** The stored cookie of a browser-session cookie without per-session attributes, over http and https. */
+  const sessionCookieJson: [string | undefined, string | undefined] = [undefined, undefined];
+
   /** Builds the record JSON: `{"cookie":…,<data>,"__unsession":…}` (express-session's layout plus our metadata). */
   const recordJson = (s: SessionState, now: number, dataJson?: string, compact = false): [string, number, string] => {
     const data = s.data as Record<string, unknown>;
@@ -119,18 +122,28 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
       throw new UnsessionError("ERR_SERIALIZE", 'session data may not use the reserved keys "cookie" and "__unsession"');
     }
     s.meta.i = now + idleOf(s) * 1000;
-    const flash = { ...s.flashIn, ...s.flashOut };
     const meta: RecordMeta = { c: s.meta.c, i: s.meta.i };
     if (s.meta.u !== undefined) meta.u = s.meta.u;
     if (s.meta.l !== undefined) meta.l = s.meta.l;
     // The last renewal time must persist, or every request after renewAfter would renew again.
     if (s.meta.r !== undefined) meta.r = s.meta.r;
-    if (Object.keys(flash).length > 0) meta.f = flash;
-    const attrs = attributes(s, now);
+    if (s.flashIn !== undefined || s.flashOut !== undefined) {
+      const flash = { ...s.flashIn, ...s.flashOut };
+      if (Object.keys(flash).length > 0) meta.f = flash;
+    }
     const body = dataJson ?? stringify(data);
-    const stored = storedCookie(s, attrs);
-    const cookie = compact ? { originalMaxAge: stored.originalMaxAge, expires: stored.expires } : stored;
-    const json = `{"cookie":${JSON.stringify(cookie)},${body.length > 2 ? body.slice(1, -1) + "," : ""}"__unsession":${stringify(meta, MAX_DEPTH - 1)}}`;
+    let cookieJson: string;
+    if (!compact && s.maxAge === undefined && s.expires === undefined && s.attrs === undefined) {
+      // A browser-session cookie with the configured attributes: the same stored cookie for every session.
+      const slot = s.secure ? 1 : 0;
+      cookieJson = sessionCookieJson[slot] ??= JSON.stringify(storedCookie(s, attributes(s, now)));
+    } else {
+      const stored = storedCookie(s, attributes(s, now));
+      cookieJson = JSON.stringify(compact ? { originalMaxAge: stored.originalMaxAge, expires: stored.expires } : stored);
+    }
+    // Metadata without flash values holds numbers and strings only: no replacer needed.
+    const metaJson = meta.f === undefined ? JSON.stringify(meta) : stringify(meta, MAX_DEPTH - 1);
+    const json = `{"cookie":${cookieJson},${body.length > 2 ? body.slice(1, -1) + "," : ""}"__unsession":${metaJson}}`;
     const ttl = ttlOf(s, now);
     return [json, ttl, body];
   };
