@@ -125,7 +125,7 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
       type S = Session<Views>;
       const finish = (s: S, res: Response): Response | Promise<Response> => {
         const setCookie = sessions.commitFast(s);
-        return setCookie instanceof Promise ? setCookie.then((v) => sessions.applyCookie(res, v)) : sessions.applyCookie(res, setCookie);
+        return setCookie instanceof Promise ? setCookie.then((v) => sessions.applyCookie(res, v, s)) : sessions.applyCookie(res, setCookie, s);
       };
       const withSession =
         (handler: (c: import("hono").Context, s: S) => Response | Promise<Response>) =>
