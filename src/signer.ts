@@ -9,6 +9,8 @@ import type { Secret } from "./options.ts";
 
 const encoder = new TextEncoder();
 const VERIFIED_CACHE_MAX = 10_000;
+/** Characters of a value that key the verified-value cache (96 bits of its MAC). */
+const TAIL = 16;
 
 /** Signs and verifies session IDs with a list of secrets: the first signs, all verify. */
 export interface Signer {
@@ -31,10 +33,16 @@ export function createSigner(secrets: readonly Secret[], hmac?: (key: Secret, da
     ));
   // Values that verified before map to their ID (and whether the first secret verified them), so a returning
   // cookie costs no HMAC. Only successes are cached: a forged value can never enter this map.
-  const verified = new BoundedMap<string, { id: string; primary: boolean }>(VERIFIED_CACHE_MAX);
+  // Keyed by the value's last characters (part of its MAC): a Map hashes every character of a new key string, and the
+  // value is a new string on every request; the whole value is then compared.
+  const verified = new BoundedMap<string, { value: string; id: string; primary: boolean }>(VERIFIED_CACHE_MAX);
+  const lookup = (value: string) => {
+    const hit = verified.get(value.length > TAIL ? value.slice(-TAIL) : value);
+    return hit !== undefined && hit.value === value ? hit : undefined;
+  };
   const signCache = new BoundedMap<string, string>(VERIFIED_CACHE_MAX);
 
-  const remember = (value: string, id: string, first: boolean): void => verified.set(value, { id, primary: first });
+  const remember = (value: string, id: string, first: boolean): void => verified.set(value.length > TAIL ? value.slice(-TAIL) : value, { value, id, primary: first });
 
   function sign(id: string): string | Promise<string> {
     const cached = signCache.get(id);
@@ -76,10 +84,10 @@ export function createSigner(secrets: readonly Secret[], hmac?: (key: Secret, da
   return {
     sign,
     unsign(value) {
-      const hit = verified.get(value);
+      const hit = lookup(value);
       return hit === undefined ? verify(value) : hit.id;
     },
-    isPrimary: (value) => verified.get(value)?.primary === true,
+    isPrimary: (value) => lookup(value)?.primary === true,
   };
 }
 

@@ -203,3 +203,23 @@ describe("signing: where the ID comes from", () => {
     expect(spy.counts().total).toBe(0);
   });
 });
+
+describe("signing: the verified-value cache", () => {
+  it("never takes a value for a cached one that shares its MAC's tail: another ID with a copied MAC is refused", async () => {
+    const sessions = createSessions<Data>({ secret: SECRET });
+    const s = await sessions.load({ cookie: null });
+    s.data.n = 1;
+    const setCookie = (await sessions.commit(s))!;
+    const value = decodeURIComponent(setCookie.split(";")[0]!.slice("sid=".length));
+    expect((await sessions.load({ cookie: `sid=${encodeURIComponent(value)}` })).data.n).toBe(1); // verified, cached
+    const dot = value.lastIndexOf(".");
+    const other = await sessions.load({ cookie: null });
+    other.data.n = 2;
+    await sessions.commit(other);
+    // The second session's ID with the first one's MAC: the cache keys by the MAC's end, the whole value must match.
+    const forged = `s:${other.id}${value.slice(dot)}`;
+    const loaded = await sessions.load({ cookie: `sid=${encodeURIComponent(forged)}` });
+    expect(loaded.isNew).toBe(true);
+    expect(loaded.data.n).toBeUndefined();
+  });
+});
