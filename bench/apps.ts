@@ -38,6 +38,7 @@ export const SECRET = "bench-secret-bench-secret-bench-secret-0123456789";
 export const SERVERS: readonly { name: string; framework: "hono" | "express"; bare: boolean; label: string; needs?: string; only?: Scenario }[] = [
   { name: "hono-unsession", framework: "hono", bare: false, label: "Hono + unsession", needs: "adapters/hono.ts" },
   { name: "hono", framework: "hono", bare: true, label: "bare Hono", only: "S0" },
+  { name: "hono-unsession-unstorage", framework: "hono", bare: false, label: "Hono + unsession, an unstorage memory driver as `storage`" },
   { name: "hono-unsession-wrap", framework: "hono", bare: false, label: "Hono + unsession core in a handler wrapper (prototype, no middleware)" },
   { name: "hono-noop", framework: "hono", bare: false, label: "Hono + no-op middleware (`await next()`, reference)", only: "S1" },
   { name: "hono-vary", framework: "hono", bare: false, label: "Hono + a middleware that adds `Vary: Cookie` after `next()` (reference)", only: "S1" },
@@ -106,6 +107,32 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
       const { session } = await import("../adapters/hono.ts");
       const app = new Hono();
       app.use(session({ secret: SECRET, store: countingStore(stats) }));
+      app.all("/", (c) => {
+        stats.requests++;
+        const s = (c as unknown as { get(key: "session"): { data: Views } }).get("session");
+        const data = s.data;
+        const views = data.views;
+        if (write) data.views = (views ?? 0) + 1;
+        else if (c.req.method === "POST") data.views = 1;
+        return c.text(String(views ?? 0));
+      });
+      return { kind: "fetch", fetch: app.fetch };
+    }
+    case "hono-unsession-unstorage": {
+      // The README's other configuration: any unstorage driver as `storage` (its API is asynchronous).
+      const { Hono } = await import("hono");
+      const { createStorage } = await import("unstorage");
+      const { session } = await import("../adapters/hono.ts");
+      const storage = createStorage();
+      for (const method of ["setItemRaw", "removeItem"] as const) {
+        const original = storage[method].bind(storage) as (...args: unknown[]) => Promise<void>;
+        (storage as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+          stats.writes++;
+          return original(...args);
+        };
+      }
+      const app = new Hono();
+      app.use(session({ secret: SECRET, storage }));
       app.all("/", (c) => {
         stats.requests++;
         const s = (c as unknown as { get(key: "session"): { data: Views } }).get("session");

@@ -2,6 +2,7 @@
  * Any unstorage `Storage` as a session store.
  * @module
  */
+import { BoundedMap } from "../bounded.ts";
 import { toBase64 } from "../signer.ts";
 import type { SessionStore, StorageLike } from "../types.ts";
 
@@ -33,6 +34,12 @@ export function storageKey(key: string): string {
   return keep + "~" + base64url(key.slice(keep.length));
 }
 
+/** Keys whose stored form and driver are remembered. */
+const KNOWN_MAX = 10_000;
+
+/** Raw reads give bytes on some drivers (fs, fs-lite return a Buffer): records are UTF-8 JSON. */
+const asText = (raw: unknown): string | null => (raw instanceof Uint8Array ? new TextDecoder().decode(raw) : (raw as string | null));
+
 /**
  * Wraps an unstorage `Storage`. Records are written raw (the JSON string) with `ttl` in seconds,
  * which drivers with native expiry honour (Redis `EX`, Cloudflare KV `expirationTtl`); the core
@@ -40,10 +47,23 @@ export function storageKey(key: string): string {
  */
 export function storageStore(storage: StorageLike): SessionStore {
   const queues = new Map<string, Promise<unknown>>();
-  const inOrder = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    if (!IN_PLACE_DRIVERS.has(storage.getMount(key).driver.name ?? "")) return fn();
+  // Per key: the stored key and whether its driver rewrites files in place (unstorage normalises a key on every
+  // getMount, a cost per request); mounts are taken as they were at a key's first use.
+  const known = new BoundedMap<string, [string, boolean]>(KNOWN_MAX);
+  const resolve = (id: string): [string, boolean] => {
+    let entry = known.get(id);
+    if (entry === undefined) {
+      const key = storageKey(id);
+      entry = [key, IN_PLACE_DRIVERS.has(storage.getMount(key).driver.name ?? "")];
+      known.set(id, entry);
+    }
+    return entry;
+  };
+  const inOrder = <T>([key, inPlace]: [string, boolean], fn: (key: string) => Promise<T>): Promise<T> => {
+    if (!inPlace) return fn(key);
     const previous = queues.get(key);
-    const result = previous ? previous.then(fn, fn) : fn();
+    const run = () => fn(key);
+    const result = previous ? previous.then(run, run) : run();
     const done: Promise<unknown> = result.then(
       () => {},
       () => {},
@@ -56,18 +76,12 @@ export function storageStore(storage: StorageLike): SessionStore {
   };
   return {
     expiresItself: TTL_DRIVERS.has(storage.getMount("").driver.name ?? ""),
-    // Raw reads give bytes on some drivers (fs, fs-lite return a Buffer): records are UTF-8 JSON.
-    get: (id) => {
-      const key = storageKey(id);
-      return inOrder(key, () => storage.getItemRaw(key)).then((raw: unknown) => (raw instanceof Uint8Array ? new TextDecoder().decode(raw) : (raw as string | null)));
-    },
-    set: (id, record, ttl) => {
-      const key = storageKey(id);
-      return inOrder(key, () => storage.setItemRaw(key, record, { ttl }));
-    },
+    get: (id) => inOrder(resolve(id), (key) => storage.getItemRaw(key)).then(asText),
+    set: (id, record, ttl) => inOrder(resolve(id), (key) => storage.setItemRaw(key, record, { ttl })),
     delete: (id) => {
-      const key = storageKey(id);
-      return inOrder(key, () => storage.removeItem(key));
+      const entry = resolve(id);
+      known.delete(id);
+      return inOrder(entry, (key) => storage.removeItem(key));
     },
   };
 }
