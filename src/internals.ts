@@ -9,7 +9,7 @@ import { UnsessionError } from "./errors.ts";
 import { createEmitter, hashId, type Emit } from "./events.ts";
 import { createLifetime, type Lifetime } from "./lifetime.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { parseRecord, stringify } from "./record.ts";
+import { parseRecord, recordText, stringify } from "./record.ts";
 import { createRecordCache, type RecordCache } from "./record-cache.ts";
 import { createReporter, type Report } from "./report.ts";
 import { createCookieMode, type CookieMode } from "./sealed.ts";
@@ -157,7 +157,8 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
     ensureId,
     parseOrReport(id, raw, onCorrupt) {
       try {
-        return typeof raw === "string" ? records.parse(id, raw, parseRecord) : parseRecord(raw);
+        const text = recordText(raw);
+        return typeof text === "string" ? records.parse(id, text, parseRecord) : parseRecord(text);
       } catch (error) {
         if (!(error instanceof UnsessionError)) throw error;
         emit("corrupt_record", id, { error });

@@ -51,6 +51,19 @@ const reviver = (key: string, value: unknown): unknown => {
   return value;
 };
 
+/**
+ * What a store returned, as JSON text: a string as it is; an object (a driver or an express-session store that
+ * parses for us) serialised, so that nothing is shared with the store and it is read like text. Throws `ERR_STORE_DATA`.
+ */
+export function recordText(raw: unknown): unknown {
+  if (raw === null || typeof raw !== "object") return raw;
+  try {
+    return JSON.stringify(raw);
+  } catch {
+    throw new UnsessionError("ERR_STORE_DATA", "a stored session record cannot be read as JSON");
+  }
+}
+
 /** Parses what a store returned into a record, or throws `ERR_STORE_DATA`. */
 export function parseRecord(raw: unknown): SessionRecord {
   let value: unknown = raw;
