@@ -257,6 +257,14 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
   };
   const ctx: AttachContext = {
     within,
+    enter(req) {
+      const previous = current;
+      current = req;
+      return previous;
+    },
+    leave(previous) {
+      current = previous;
+    },
     isSecure,
     unsetDestroys: opts.unset === "destroy",
     pinned(id, fn) {
@@ -269,7 +277,10 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     },
   };
   // Options errors surface at startup, as in express-session, when the cookie options are fixed.
-  if (secret && fixedConfig) managersOf(secret, fixedConfig);
+  const fixedManagers = secret && fixedConfig ? managersOf(secret, fixedConfig) : undefined;
+  /** Binds the loaded session to the request; a corrupt record is an error under express-session: next(ERR_STORE_DATA), once (the core removed the record). */
+  const begin = (core: CoreSession, mgr: Sessions, config: Config, req: any, res: any, next: (err?: unknown) => void): void =>
+    core.corruptRecord ? next(core.corruptRecord) : attach(ctx, mgr, config, core, req, res, next);
 
   return function session(req: any, res: any, next) {
     if (req.session) return next();
@@ -277,13 +288,19 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     const path = pathOf(req);
     let config: Config;
     let sessions: Managers;
-    try {
-      config = configOf(req);
+    if (fixedManagers !== undefined) {
+      config = fixedConfig!;
       if (!path.startsWith(config.path)) return next();
-      if (!secret && !req.secret) return next(new Error("secret option required for sessions"));
-      sessions = managersOf(secret || req.secret, config);
-    } catch (error) {
-      return next(error);
+      sessions = fixedManagers;
+    } else {
+      try {
+        config = configOf(req);
+        if (!path.startsWith(config.path)) return next();
+        if (!secret && !req.secret) return next(new Error("secret option required for sessions"));
+        sessions = managersOf(secret || req.secret, config);
+      } catch (error) {
+        return next(error);
+      }
     }
     const mgr = sessions.secure && isSecure(req) ? sessions.secure : sessions.plain;
     toDictionary(req);
@@ -292,20 +309,22 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     const secure = req.socket?.encrypted === true || (opts.proxy === undefined && req.secure === true);
     const forwarded = req.headers["x-forwarded-proto"];
     let loaded: MaybePromise<CoreSession>;
+    // The load runs with genid's request (as within() does), without a closure on this path.
+    const previous = current;
+    current = req;
     try {
       let header: string | undefined = req.headers.cookie;
       if ((req.signedCookies || req.cookies) && !header?.includes(name + "=")) {
         const secrets = secret || req.secret;
         header = fromCookieParser(req, name, Array.isArray(secrets) ? secrets[0] : secrets) ?? header;
       }
-      const input = { cookie: header, secure, forwardedProto: typeof forwarded === "string" ? forwarded : null, path };
-      loaded = within(req, () => mgr.loadFast(input));
+      loaded = mgr.loadFast({ cookie: header, secure, forwardedProto: typeof forwarded === "string" ? forwarded : null, path });
     } catch (error) {
+      current = previous;
       return next(error);
     }
-    // A corrupt record is an error under express-session: next(ERR_STORE_DATA), once (the core removed the record).
-    const begin = (core: CoreSession): void => (core.corruptRecord ? next(core.corruptRecord) : attach(ctx, mgr, config, core, req, res, next));
-    if (isPromise(loaded)) loaded.then(begin, (err) => next(expressError(err)));
-    else begin(loaded);
+    current = previous;
+    if (isPromise(loaded)) loaded.then((core) => begin(core, mgr, config, req, res, next), (err) => next(expressError(err)));
+    else begin(loaded, mgr, config, req, res, next);
   };
 }
