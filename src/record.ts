@@ -167,8 +167,14 @@ const checkShape = (root: object, limit: number): void => {
 /** JSON of session data or a record; throws `ERR_SERIALIZE` for BigInt, cycles, Map, Set, class instances and nesting past `limit` levels. */
 export function stringify(value: unknown, limit: number = MAX_DEPTH): string {
   try {
-    if (value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON !== "function" && plainBelow(value, 0)) {
-      return JSON.stringify(value);
+    if (value !== null && typeof value === "object") {
+      // A root with toJSON (the Express adapter's req.session gives its data that way): JSON.stringify would call it
+      // once with the key "" and serialise what it returns, so plain data from it takes the fast path too.
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      const root = typeof toJSON === "function" ? (toJSON.call(value, "") as unknown) : value;
+      if (root !== null && typeof root === "object" && typeof (root as { toJSON?: unknown }).toJSON !== "function" && plainBelow(root, 0)) {
+        return JSON.stringify(root);
+      }
     }
     if (value !== null && typeof value === "object") checkShape(value, limit);
     return JSON.stringify(value, replacer);

@@ -65,6 +65,19 @@ const fromCookieParser = (req: any, name: string, secret: Secret): string | unde
   return typeof raw === "string" && raw.startsWith("s:") ? `${name}=${encodeURIComponent(raw)}` : undefined;
 };
 
+const SCRATCH: unique symbol = Symbol("unsession.express.scratch");
+/**
+ * Switches a request or response object to dictionary properties. Express gives every `req` and `res` a prototype
+ * of its app (`Object.setPrototypeOf`); V8 then copies the object's whole map (some 50 properties) for each
+ * property added afterwards, ~2.5 µs apiece, and every such object ends with a map of its own. In dictionary mode
+ * an added property is a hash insert: the session's own properties and those Express's router adds later cost
+ * next to nothing. Adding then deleting a property of ours is what triggers the switch.
+ */
+const toDictionary = (o: any): void => {
+  o[SCRATCH] = undefined;
+  delete o[SCRATCH];
+};
+
 const pathOf = (req: any): string => {
   const url: string = req.originalUrl ?? req.url ?? "/";
   const end = url.search(/[?#]/);
@@ -244,6 +257,14 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
   };
   const ctx: AttachContext = {
     within,
+    enter(req) {
+      const previous = current;
+      current = req;
+      return previous;
+    },
+    leave(previous) {
+      current = previous;
+    },
     isSecure,
     unsetDestroys: opts.unset === "destroy",
     pinned(id, fn) {
@@ -256,7 +277,10 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     },
   };
   // Options errors surface at startup, as in express-session, when the cookie options are fixed.
-  if (secret && fixedConfig) managersOf(secret, fixedConfig);
+  const fixedManagers = secret && fixedConfig ? managersOf(secret, fixedConfig) : undefined;
+  /** Binds the loaded session to the request; a corrupt record is an error under express-session: next(ERR_STORE_DATA), once (the core removed the record). */
+  const begin = (core: CoreSession, mgr: Sessions, config: Config, req: any, res: any, next: (err?: unknown) => void): void =>
+    core.corruptRecord ? next(core.corruptRecord) : attach(ctx, mgr, config, core, req, res, next);
 
   return function session(req: any, res: any, next) {
     if (req.session) return next();
@@ -264,33 +288,43 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     const path = pathOf(req);
     let config: Config;
     let sessions: Managers;
-    try {
-      config = configOf(req);
+    if (fixedManagers !== undefined) {
+      config = fixedConfig!;
       if (!path.startsWith(config.path)) return next();
-      if (!secret && !req.secret) return next(new Error("secret option required for sessions"));
-      sessions = managersOf(secret || req.secret, config);
-    } catch (error) {
-      return next(error);
+      sessions = fixedManagers;
+    } else {
+      try {
+        config = configOf(req);
+        if (!path.startsWith(config.path)) return next();
+        if (!secret && !req.secret) return next(new Error("secret option required for sessions"));
+        sessions = managersOf(secret || req.secret, config);
+      } catch (error) {
+        return next(error);
+      }
     }
     const mgr = sessions.secure && isSecure(req) ? sessions.secure : sessions.plain;
+    toDictionary(req);
+    toDictionary(res);
     req.sessionStore = sessionStore;
     const secure = req.socket?.encrypted === true || (opts.proxy === undefined && req.secure === true);
     const forwarded = req.headers["x-forwarded-proto"];
     let loaded: MaybePromise<CoreSession>;
+    // The load runs with genid's request (as within() does), without a closure on this path.
+    const previous = current;
+    current = req;
     try {
       let header: string | undefined = req.headers.cookie;
       if ((req.signedCookies || req.cookies) && !header?.includes(name + "=")) {
         const secrets = secret || req.secret;
         header = fromCookieParser(req, name, Array.isArray(secrets) ? secrets[0] : secrets) ?? header;
       }
-      const input = { cookie: header, secure, forwardedProto: typeof forwarded === "string" ? forwarded : null, path };
-      loaded = within(req, () => mgr.loadFast(input));
+      loaded = mgr.loadFast({ cookie: header, secure, forwardedProto: typeof forwarded === "string" ? forwarded : null, path });
     } catch (error) {
+      current = previous;
       return next(error);
     }
-    // A corrupt record is an error under express-session: next(ERR_STORE_DATA), once (the core removed the record).
-    const begin = (core: CoreSession): void => (core.corruptRecord ? next(core.corruptRecord) : attach(ctx, mgr, config, core, req, res, next));
-    if (isPromise(loaded)) loaded.then(begin, (err) => next(expressError(err)));
-    else begin(loaded);
+    current = previous;
+    if (isPromise(loaded)) loaded.then((core) => begin(core, mgr, config, req, res, next), (err) => next(expressError(err)));
+    else begin(loaded, mgr, config, req, res, next);
   };
 }
