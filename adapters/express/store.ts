@@ -7,6 +7,7 @@
 import { EventEmitter } from "node:events";
 import { expressStore, storageStore, type SessionStore, type StorageLike } from "../../src/index.ts";
 import { restoreCookie } from "./cookie.ts";
+import { movedCookieText } from "./record-text.ts";
 
 /** What this adapter uses of an unstorage `Storage` (declared structurally: see `StorageLike` in the core). */
 export interface Storage extends StorageLike {
@@ -184,6 +185,12 @@ export class MemoryStore extends StoreBase {
     const bridge = fromExpressStore(this);
     const sessions = this.#sessions;
     const touchNow = (sid: string, record: string, ttl: number): void => {
+      const entry = sessions.get(sid);
+      if (entry !== undefined && entry.expires > Date.now()) {
+        // The usual case, a record of the core's layout: its text is edited, nothing parsed.
+        const moved = movedCookieText(entry.json, record);
+        if (moved !== undefined) return this.#write(sid, moved, expiryOf(record, ttl));
+      }
       const next = JSON.parse(record);
       this.#moveCookie(sid, next.cookie, next.__unsession?.i, expiryOf(record, ttl));
     };
