@@ -44,8 +44,9 @@ const metaOf = (text: string): { at: number; idle: RegExpExecArray } | undefined
 };
 
 /**
- * `stored` with the cookie and the idle deadline (`__unsession.i`) of `record`, or undefined when either text is
- * not in the core's layout with exactly one metadata object (then the caller parses).
+ * `stored` with the cookie and the idle deadline (`__unsession.i`) of `record` (`stored` itself when the cookie is
+ * the same), or undefined when either text is not in the core's layout with exactly one metadata object (then the
+ * caller parses).
  */
 export function movedCookieText(stored: string, record: string): string | undefined {
   if (!stored.startsWith(HEAD) || !record.startsWith(HEAD)) return undefined;
@@ -54,6 +55,10 @@ export function movedCookieText(stored: string, record: string): string | undefi
   const storedMeta = metaOf(stored);
   const meta = metaOf(record);
   if (storedCookieEnd === -1 || cookieEnd === -1 || storedMeta === undefined || meta === undefined) return undefined;
+  // The same cookie (a browser-session cookie, or one whose expiry did not move): the text stays as it is, so that
+  // the next read is of an unchanged record (the core's parse cache). The store expires records itself: its entry's
+  // expiry is what the touch extends, and the idle deadline in the text is refreshed by the next write.
+  if (storedCookieEnd === cookieEnd && stored.startsWith(record.slice(0, cookieEnd))) return stored;
   const tail = stored.slice(storedMeta.at);
   return stored.slice(0, COOKIE_AT) + record.slice(COOKIE_AT, cookieEnd) + stored.slice(storedCookieEnd, storedMeta.at) + tail.replace(IDLE, meta.idle[0]);
 }

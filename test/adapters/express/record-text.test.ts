@@ -35,6 +35,12 @@ describe("MemoryStore touch on the record's text", () => {
     });
   }
 
+  it("leaves the text as it is when the cookie did not move (a browser-session cookie): the store's entry expiry is the touch", () => {
+    const cookie = { originalMaxAge: null, expires: null, httpOnly: true, path: "/" };
+    const stored = record(cookie, { views: 1 }, { c: 1, i: 2 });
+    expect(movedCookieText(stored, record(cookie, { views: 1 }, { c: 1, i: 99 }))).toBe(stored);
+  });
+
   it("keeps flash values and other metadata as they are", () => {
     const stored = record(oldCookie, { a: 1 }, { c: 1, i: 2, f: { notice: { i: 5 } } });
     const next = record(newCookie, { a: 1 }, { c: 1, i: 7 });
