@@ -50,15 +50,16 @@ const metaOf = (text: string): { at: number; idle: RegExpExecArray } | undefined
  */
 export function movedCookieText(stored: string, record: string): string | undefined {
   if (!stored.startsWith(HEAD) || !record.startsWith(HEAD)) return undefined;
-  const storedCookieEnd = objectEnd(stored, COOKIE_AT);
   const cookieEnd = objectEnd(record, COOKIE_AT);
-  const storedMeta = metaOf(stored);
-  const meta = metaOf(record);
-  if (storedCookieEnd === -1 || cookieEnd === -1 || storedMeta === undefined || meta === undefined) return undefined;
+  if (cookieEnd === -1) return undefined;
   // The same cookie (a browser-session cookie, or one whose expiry did not move): the text stays as it is, so that
   // the next read is of an unchanged record (the core's parse cache). The store expires records itself: its entry's
   // expiry is what the touch extends, and the idle deadline in the text is refreshed by the next write.
-  if (storedCookieEnd === cookieEnd && stored.startsWith(record.slice(0, cookieEnd))) return stored;
+  if (stored.startsWith(record.slice(0, cookieEnd))) return stored;
+  const storedCookieEnd = objectEnd(stored, COOKIE_AT);
+  const storedMeta = metaOf(stored);
+  const meta = metaOf(record);
+  if (storedCookieEnd === -1 || storedMeta === undefined || meta === undefined) return undefined;
   const tail = stored.slice(storedMeta.at);
   return stored.slice(0, COOKIE_AT) + record.slice(COOKIE_AT, cookieEnd) + stored.slice(storedCookieEnd, storedMeta.at) + tail.replace(IDLE, meta.idle[0]);
 }
