@@ -108,47 +108,14 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
       });
       return { kind: "fetch", fetch: app.fetch };
     }
-    case "hono-unsession": {
-      const { Hono } = await import("hono");
-      const { session } = await import("../adapters/hono.ts");
-      const app = new Hono();
-      app.use(session({ secret: SECRET, store: countingStore(stats) }));
-      app.all("/", (c) => {
-        stats.requests++;
-        const s = (c as unknown as { get(key: "session"): { data: Views } }).get("session");
-        const data = s.data;
-        const views = data.views;
-        if (write) data.views = (views ?? 0) + 1;
-        else if (c.req.method === "POST") data.views = 1;
-        return c.text(String(views ?? 0));
-      });
-      return { kind: "fetch", fetch: app.fetch };
-    }
+    case "hono-unsession":
+      return honoUnsession({ secret: SECRET, store: countingStore(stats) }, stats, write);
     case "hono-unsession-unstorage": {
       // The README's other configuration: any unstorage driver as `storage` (its API is asynchronous).
-      const { Hono } = await import("hono");
       const { createStorage } = await import("unstorage");
-      const { session } = await import("../adapters/hono.ts");
       const storage = createStorage();
-      for (const method of ["setItemRaw", "removeItem"] as const) {
-        const original = storage[method].bind(storage) as (...args: unknown[]) => Promise<void>;
-        (storage as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-          stats.writes++;
-          return original(...args);
-        };
-      }
-      const app = new Hono();
-      app.use(session({ secret: SECRET, storage }));
-      app.all("/", (c) => {
-        stats.requests++;
-        const s = (c as unknown as { get(key: "session"): { data: Views } }).get("session");
-        const data = s.data;
-        const views = data.views;
-        if (write) data.views = (views ?? 0) + 1;
-        else if (c.req.method === "POST") data.views = 1;
-        return c.text(String(views ?? 0));
-      });
-      return { kind: "fetch", fetch: app.fetch };
+      countWrites(storage, ["setItemRaw", "removeItem"], stats);
+      return honoUnsession({ secret: SECRET, storage }, stats, write);
     }
     case "hono-unsession-wrap": {
       // What the core allows without a middleware: Hono keeps its synchronous single-handler path
@@ -185,60 +152,8 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
       return { kind: "fetch", fetch: app.fetch };
     }
     case "hono-unsession-cookie": {
-      const { Hono } = await import("hono");
-      const { session } = await import("../adapters/hono.ts");
       const { cookieStore } = await import("../src/index.ts");
-      const app = new Hono();
-      app.use(session({ secret: SECRET, store: cookieStore() }));
-      app.all("/", (c) => {
-        stats.requests++;
-        const s = (c as unknown as { get(key: "session"): { data: Views } }).get("session");
-        const data = s.data;
-        const views = data.views;
-        if (write) data.views = (views ?? 0) + 1;
-        else if (c.req.method === "POST") data.views = 1;
-        return c.text(String(views ?? 0));
-      });
-      return { kind: "fetch", fetch: app.fetch };
-    }
-    case "hono-session-cookie": {
-      const { Hono } = await import("hono");
-      const { useSession } = await import("@hono/session");
-      const app = new Hono<import("@hono/session").SessionEnv<Views>>();
-      app.use(useSession<Views>({ secret: SECRET }));
-      app.all("/", async (c) => {
-        stats.requests++;
-        const s = c.var.session;
-        const data = await s.get();
-        const views = data?.views;
-        if (write) await s.update((prev: Views | null) => ({ views: (prev?.views ?? 0) + 1 }));
-        else if (c.req.method === "POST") await s.update({ views: 1 });
-        return c.text(String(views ?? 0));
-      });
-      return { kind: "fetch", fetch: app.fetch };
-    }
-    case "hono-sessions-cookie": {
-      const { Hono } = await import("hono");
-      const { sessionMiddleware, CookieStore } = await import("hono-sessions");
-      const app = new Hono();
-      app.use(
-        "*",
-        sessionMiddleware({
-          store: new CookieStore(),
-          encryptionKey: SECRET,
-          expireAfterSeconds: 900,
-          cookieOptions: { sameSite: "Lax", path: "/", httpOnly: true },
-        }) as never,
-      );
-      app.all("/", (c) => {
-        stats.requests++;
-        const s = (c as unknown as { get(key: "session"): { get(k: string): unknown; set(k: string, v: unknown): void } }).get("session");
-        const views = s.get("views") as number | undefined;
-        if (write) s.set("views", (views ?? 0) + 1);
-        else if (c.req.method === "POST") s.set("views", 1);
-        return c.text(String(views ?? 0));
-      });
-      return { kind: "fetch", fetch: app.fetch };
+      return honoUnsession({ secret: SECRET, store: cookieStore() }, stats, write);
     }
     case "hono-iron-session": {
       const { Hono } = await import("hono");
@@ -265,25 +180,29 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
       });
       return { kind: "fetch", fetch: app.fetch };
     }
-    case "hono-session": {
+    case "hono-session":
+    case "hono-session-cookie": {
       const { Hono } = await import("hono");
       const { useSession, useSessionStorage } = await import("@hono/session");
-      const map = new Map<string, Views>();
       const app = new Hono<import("@hono/session").SessionEnv<Views>>();
-      app.use(
-        useSessionStorage({
-          get: (sid: string) => map.get(sid) ?? null,
-          set(sid: string, value: Views) {
-            stats.writes++;
-            map.set(sid, value);
-          },
-          delete(sid: string) {
-            stats.writes++;
-            map.delete(sid);
-          },
-        }),
-        useSession<Views>({ secret: SECRET }),
-      );
+      if (name === "hono-session") {
+        // A Map behind useSessionStorage; without it (-cookie), the data lives in @hono/session's JWE cookie.
+        const map = new Map<string, Views>();
+        app.use(
+          useSessionStorage({
+            get: (sid: string) => map.get(sid) ?? null,
+            set(sid: string, value: Views) {
+              stats.writes++;
+              map.set(sid, value);
+            },
+            delete(sid: string) {
+              stats.writes++;
+              map.delete(sid);
+            },
+          }),
+        );
+      }
+      app.use(useSession<Views>({ secret: SECRET }));
       app.all("/", async (c) => {
         stats.requests++;
         const s = c.var.session;
@@ -295,16 +214,16 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
       });
       return { kind: "fetch", fetch: app.fetch };
     }
-    case "hono-sessions": {
+    case "hono-sessions":
+    case "hono-sessions-cookie": {
       const { Hono } = await import("hono");
-      const { sessionMiddleware, MemoryStore } = await import("hono-sessions");
-      const store = new MemoryStore();
-      for (const method of ["createSession", "persistSessionData", "deleteSession"] as const) {
-        const original = store[method].bind(store) as (...args: unknown[]) => unknown;
-        (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-          stats.writes++;
-          return original(...args);
-        };
+      const { sessionMiddleware, MemoryStore, CookieStore } = await import("hono-sessions");
+      let store: InstanceType<typeof MemoryStore> | InstanceType<typeof CookieStore>;
+      if (name === "hono-sessions") {
+        store = new MemoryStore();
+        countWrites(store, ["createSession", "persistSessionData", "deleteSession"], stats);
+      } else {
+        store = new CookieStore();
       }
       const app = new Hono();
       app.use(
@@ -340,7 +259,7 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
       const express = (await import("express")).default;
       const session = (await import("express-session")).default;
       const store = new session.MemoryStore();
-      countExpressStore(store as unknown as Record<string, unknown>, stats);
+      countWrites(store, ["set", "touch", "destroy"], stats);
       const app = express();
       if (name === "express-session-dict") {
         // What our adapter does first (adapters/express/middleware.ts, toDictionary): req and res switched to
@@ -386,6 +305,24 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
     default:
       throw new Error(`unknown bench server ${name}`);
   }
+}
+
+/** Hono + unsession's middleware with `options`, and the scenarios' handler. */
+async function honoUnsession(options: import("../adapters/hono.ts").HonoSessionOptions, stats: Stats, write: boolean): Promise<BenchApp> {
+  const { Hono } = await import("hono");
+  const { session } = await import("../adapters/hono.ts");
+  const app = new Hono();
+  app.use(session(options));
+  app.all("/", (c) => {
+    stats.requests++;
+    const s = (c as unknown as { get(key: "session"): { data: Views } }).get("session");
+    const data = s.data;
+    const views = data.views;
+    if (write) data.views = (views ?? 0) + 1;
+    else if (c.req.method === "POST") data.views = 1;
+    return c.text(String(views ?? 0));
+  });
+  return { kind: "fetch", fetch: app.fetch };
 }
 
 /** Our memory store, with its writes counted; synchronous like the original, so the fast path stays synchronous. */
@@ -434,10 +371,12 @@ async function countingMemoryStore(stats: Stats): Promise<import("../adapters/ex
   return new Counting();
 }
 
-function countExpressStore(store: Record<string, unknown>, stats: Stats): void {
-  for (const method of ["set", "touch", "destroy"]) {
-    const original = (store[method] as (...args: unknown[]) => unknown).bind(store);
-    store[method] = (...args: unknown[]) => {
+/** Counts every call of `methods` on `target` (a store's writes) in `stats.writes`. */
+function countWrites(target: object, methods: readonly string[], stats: Stats): void {
+  const object = target as Record<string, unknown>;
+  for (const method of methods) {
+    const original = (object[method] as (...args: unknown[]) => unknown).bind(object);
+    object[method] = (...args: unknown[]) => {
       stats.writes++;
       return original(...args);
     };
