@@ -36,13 +36,14 @@ export function createSigner(secrets: readonly Secret[], hmac?: (key: Secret, da
   // Keyed by the value's last characters (part of its MAC): a Map hashes every character of a new key string, and the
   // value is a new string on every request; the whole value is then compared.
   const verified = new BoundedMap<string, { value: string; id: string; primary: boolean }>(VERIFIED_CACHE_MAX);
+  const tailOf = (value: string): string => (value.length > TAIL ? value.slice(-TAIL) : value);
   const lookup = (value: string) => {
-    const hit = verified.get(value.length > TAIL ? value.slice(-TAIL) : value);
+    const hit = verified.get(tailOf(value));
     return hit !== undefined && hit.value === value ? hit : undefined;
   };
   const signCache = new BoundedMap<string, string>(VERIFIED_CACHE_MAX);
 
-  const remember = (value: string, id: string, first: boolean): void => verified.set(value.length > TAIL ? value.slice(-TAIL) : value, { value, id, primary: first });
+  const remember = (value: string, id: string, first: boolean): void => verified.set(tailOf(value), { value, id, primary: first });
 
   function sign(id: string): string | Promise<string> {
     const cached = signCache.get(id);

@@ -133,14 +133,20 @@ export class MemoryStore extends StoreBase {
     this.max = options.max ?? 100_000;
   }
 
-  #read(sid: string): any {
+  /** The JSON of a live session; an expired one is removed as it is met. */
+  #live(sid: string): string | undefined {
     const entry = this.#sessions.get(sid);
     if (!entry) return undefined;
     if (entry.expires <= Date.now()) {
       this.#sessions.delete(sid);
       return undefined;
     }
-    return JSON.parse(entry.json);
+    return entry.json;
+  }
+
+  #read(sid: string): any {
+    const json = this.#live(sid);
+    return json === undefined ? undefined : JSON.parse(json);
   }
 
   /** Reads a session (`undefined` when missing or expired). */
@@ -185,23 +191,18 @@ export class MemoryStore extends StoreBase {
     const bridge = fromExpressStore(this);
     const sessions = this.#sessions;
     const touchNow = (sid: string, record: string, ttl: number): void => {
-      const entry = sessions.get(sid);
-      if (entry !== undefined && entry.expires > Date.now()) {
-        // The usual case, a record of the core's layout: its text is edited, nothing parsed.
-        const moved = movedCookieText(entry.json, record);
-        if (moved !== undefined) return this.#write(sid, moved, expiryOf(record, ttl));
-      }
+      const stored = this.#live(sid);
+      if (stored === undefined) return;
+      // The usual case, a record of the core's layout: its text is edited, nothing parsed.
+      const moved = movedCookieText(stored, record);
+      if (moved !== undefined) return this.#write(sid, moved, expiryOf(record, ttl));
       const next = JSON.parse(record);
       this.#moveCookie(sid, next.cookie, next.__unsession?.i, expiryOf(record, ttl));
     };
     const core: SessionStore = {
       get: (sid) => {
         if (this.get !== proto.get) return bridge.get(sid);
-        const entry = sessions.get(sid);
-        if (!entry) return null;
-        if (entry.expires > Date.now()) return entry.json;
-        sessions.delete(sid);
-        return null;
+        return this.#live(sid) ?? null;
       },
       set: (sid, record, ttl) => (this.set !== proto.set ? bridge.set(sid, record, ttl) : this.#write(sid, record, expiryOf(record, ttl))),
       delete: (sid) => (this.destroy !== proto.destroy ? bridge.delete(sid) : void sessions.delete(sid)),
