@@ -6,10 +6,10 @@
 import type { CookieAttributes } from "./cookie.ts";
 import { UnsessionError } from "./errors.ts";
 import { DEFAULT_IDLE_TIMEOUT, type ResolvedOptions } from "./options.ts";
-import { MAX_DEPTH, stringify } from "./record.ts";
+import { dataOf, MAX_DEPTH, stringify } from "./record.ts";
 import { knownDataJson } from "./record-cache.ts";
 import type { SessionState } from "./session.ts";
-import type { RecordMeta, SessionData, SessionRecord, StoredCookie } from "./types.ts";
+import type { RecordMeta, SessionRecord, StoredCookie } from "./types.ts";
 
 /** @internal */
 export interface Lifetime {
@@ -40,9 +40,7 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
   const adopt = (s: SessionState, record: SessionRecord, now: number): boolean => {
     const cookie = record.cookie;
     const meta = record.__unsession;
-    // The data: every key but the two of the record's own (a loop: rest destructuring is several times slower).
-    const data: SessionData = {};
-    for (const key in record) if (key !== "cookie" && key !== "__unsession") data[key] = record[key];
+    const data = dataOf(record);
     const cookieExpires = typeof cookie.expires === "string" ? Date.parse(cookie.expires) : Number.NaN;
     s.maxAge = typeof cookie.originalMaxAge === "number" && cookie.originalMaxAge >= 0 ? Math.round(cookie.originalMaxAge / 1000) : o.cookie.expires ? undefined : cookie.originalMaxAge === null ? undefined : o.cookie.maxAge;
     // A record written by express-session has no metadata: its cookie expiry is its idle deadline, and the absolute timeout starts now.

@@ -5,7 +5,7 @@
  * @module
  */
 import { UnsessionError } from "./errors.ts";
-import { parseRecord, stringify } from "./record.ts";
+import { dataOf, parseRecord, stringify } from "./record.ts";
 import type { MergePatch } from "./types.ts";
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
@@ -125,7 +125,7 @@ export function commitPatch(data: Record<string, unknown>, base: Record<string, 
 
 /** @internal Makes `data` (in place) the data of the merged record: this request's changes plus everyone else's. */
 export function adoptMerged(data: Record<string, unknown>, merged: string): void {
-  const { cookie: _cookie, __unsession: _meta, ...stored } = parseRecord(merged);
+  const stored = dataOf(parseRecord(merged));
   for (const key of Object.keys(data)) if (!own(stored, key)) delete data[key];
   Object.assign(data, stored);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { BoundedMap } from "./bounded.ts";
-import { stringify } from "./record.ts";
+import { dataOf, stringify } from "./record.ts";
 import type { SessionRecord } from "./types.ts";
 
 /** Sessions whose parsed record is kept. */
@@ -70,9 +70,8 @@ export function createRecordCache(): RecordCache {
       } else {
         // Seen twice unchanged: kept. Parsed JSON of bounded depth: copying and serialising it cannot fail.
         const kept = copy(record) as SessionRecord;
-        const { cookie: _cookie, __unsession: _meta, ...data } = kept;
         hit.record = kept;
-        hit.dataJson = stringify(data);
+        hit.dataJson = stringify(dataOf(kept));
         dataJsonOf.set(record, hit.dataJson);
       }
       return record;

@@ -3,7 +3,7 @@
  * @module
  */
 import { UnsessionError } from "./errors.ts";
-import type { SessionRecord } from "./types.ts";
+import type { SessionData, SessionRecord } from "./types.ts";
 
 /**
  * Deepest nesting of session data that is stored, in levels. Serialising and parsing with a replacer or a
@@ -62,6 +62,13 @@ export function recordText(raw: unknown): unknown {
   } catch {
     throw new UnsessionError("ERR_STORE_DATA", "a stored session record cannot be read as JSON");
   }
+}
+
+/** A record's data: every key but the record's own two (`cookie`, `__unsession`), in a new object. */
+export function dataOf(record: SessionRecord): SessionData {
+  const data: SessionData = {};
+  for (const key in record) if (key !== "cookie" && key !== "__unsession") data[key] = record[key];
+  return data;
 }
 
 /** Parses what a store returned into a record, or throws `ERR_STORE_DATA`. */
