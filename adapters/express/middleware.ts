@@ -12,7 +12,15 @@ import { attach, type AttachContext, type CookieConfig } from "./response.ts";
 import { expressError, isPromise } from "./session.ts";
 import { fromExpressStore, isStorage, MemoryStore, StorageStore, Store, type ExpressStore } from "./store.ts";
 
-const warn = (message: string): void => void process.emitWarning(message, { type: "DeprecationWarning", code: "EXPRESS_SESSION" });
+/**
+ * express-session's deprecation notices, silenced as its own are: `NO_DEPRECATION=express-session` (or `*`, in a
+ * comma or space separated list) and `--no-deprecation`, which `process.emitWarning` honours itself.
+ */
+const warn = (message: string): void => {
+  const silenced = (process.env.NO_DEPRECATION ?? "").toLowerCase().split(/[\s,]+/);
+  if (silenced.includes("express-session") || silenced.includes("*")) return;
+  process.emitWarning(message, { type: "DeprecationWarning", code: "EXPRESS_SESSION" });
+};
 
 /** Options of the core that the Express adapter passes through unchanged (times in seconds, as in the core). */
 export type CoreExtras = Pick<SessionOptions, "idleTimeout" | "absoluteTimeout" | "touchAfter" | "renewAfter" | "renewGrace" | "onEvent" | "onError" | "commitMode" | "privateWhenSignedIn">;

@@ -32,6 +32,25 @@ describe("express: resave / saveUninitialized / rolling", () => {
     expect(spy.count("set")).toBe(1);
   });
 
+  it("silences those warnings as express-session does, with NO_DEPRECATION naming it or *", async () => {
+    const warnings: string[] = [];
+    vi.spyOn(process, "emitWarning").mockImplementation(((message: string) => void warnings.push(message)) as never);
+    const before = process.env.NO_DEPRECATION;
+    try {
+      for (const value of ["express-session", "body-parser, express-session", "*"]) {
+        process.env.NO_DEPRECATION = value;
+        session({ secret: SECRET, store: new Store() });
+      }
+      expect(warnings).toEqual([]);
+      process.env.NO_DEPRECATION = "body-parser";
+      session({ secret: SECRET, store: new Store() });
+      expect(warnings).toHaveLength(2);
+    } finally {
+      if (before === undefined) delete process.env.NO_DEPRECATION;
+      else process.env.NO_DEPRECATION = before;
+    }
+  });
+
   it("saveUninitialized: false — an untouched new session is neither saved nor sent", async () => {
     const { spy, c } = await start({ resave: false, saveUninitialized: false });
     const res = await c.fetch("/noop");
