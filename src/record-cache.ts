@@ -14,11 +14,19 @@ const ENTRIES_MAX = 1_000;
 /** Longer texts are parsed every time: the cache's memory stays under ENTRIES_MAX × a few times this. */
 const TEXT_MAX = 4_096;
 
-/** The JSON of a record's data (all but `cookie` and `__unsession`), for records that came from the cache. */
-const dataJsonOf = new WeakMap<SessionRecord, string>();
+// The record handed out last and what is known of it. The loader adopts a record right after parsing it, so one
+// slot is enough; a record that is not the last one handed out simply gets no shortcut (a WeakMap cost ~5 %).
+let lastRecord: SessionRecord | undefined;
+let lastDataJson: string | undefined;
 
-/** The data JSON of a record this module handed out, if it knows it (the session's snapshot, unchanged). */
-export const knownDataJson = (record: SessionRecord): string | undefined => dataJsonOf.get(record);
+/** The data JSON of a record this module handed out last, if known (from the cache: the session's snapshot, unchanged). */
+export const knownDataJson = (record: SessionRecord): string | undefined => (record === lastRecord ? lastDataJson : undefined);
+
+const handOut = (record: SessionRecord, dataJson: string | undefined): SessionRecord => {
+  lastRecord = record;
+  lastDataJson = dataJson;
+  return record;
+};
 
 /** A deep copy of parsed JSON (plain objects, arrays, primitives): ~3× faster than parsing the text again. */
 const copy = (value: unknown): unknown => {
@@ -55,9 +63,7 @@ export function createRecordCache(): RecordCache {
     parse(id, text, parse) {
       const hit = entries.get(id);
       if (hit !== undefined && hit.text === text && hit.record !== undefined) {
-        const record = copy(hit.record) as SessionRecord;
-        dataJsonOf.set(record, hit.dataJson);
-        return record;
+        return handOut(copy(hit.record) as SessionRecord, hit.dataJson);
       }
       const record = parse(text);
       if (text.length > TEXT_MAX) return record;
@@ -72,7 +78,7 @@ export function createRecordCache(): RecordCache {
         const kept = copy(record) as SessionRecord;
         hit.record = kept;
         hit.dataJson = stringify(dataOf(kept));
-        dataJsonOf.set(record, hit.dataJson);
+        return handOut(record, hit.dataJson);
       }
       return record;
     },
