@@ -1,0 +1,77 @@
+/**
+ * Driving a fetch handler through @hono/node-server's own request listener inside one process, with stand-ins
+ * for the socket (no network, no HTTP parser): what the framework, node-server's Request/Response and our code
+ * cost per request, without the kernel's share. Used by `bench:account` and `bench:ab`.
+ * @module
+ */
+import { getRequestListener } from "@hono/node-server";
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** The last response the driver saw. */
+export interface Seen {
+  status: number;
+  headers: Record<string, unknown>;
+  body: unknown;
+}
+
+/** A driver for one fetch handler: `call` sends one request and resolves when the response has ended. */
+export interface Driver {
+  call(method: string, cookie?: string): Promise<void>;
+  /** `n` GETs one after the other, with the cookie `seed()` took. */
+  run(n: number): Promise<void>;
+  /** Sends the seeding POST and keeps the session cookie it set. */
+  seed(): Promise<void>;
+  seen(): Seen;
+}
+
+export function driver(fetch: (request: Request) => Response | Promise<Response>): Driver {
+  const listener = getRequestListener(fetch);
+  let finished: () => void = () => {};
+  let seen: Seen = { status: 0, headers: {}, body: undefined };
+  /** The parts of ServerResponse that node-server calls on its paths; `end` completes the request. */
+  const outgoing = () => ({
+    writeHead(status: number, headers: Record<string, unknown>) {
+      seen = { status, headers, body: undefined };
+      return this;
+    },
+    end(body: unknown) {
+      seen.body = body;
+      finished();
+    },
+    write: () => true,
+    flushHeaders() {},
+    setHeader() {},
+    on() {
+      return this;
+    },
+    once() {
+      return this;
+    },
+    writableFinished: true,
+  });
+  const call = (method: string, cookie?: string): Promise<void> =>
+    new Promise((resolve) => {
+      finished = resolve;
+      const headers: Record<string, string> = { host: "127.0.0.1" };
+      const rawHeaders = ["Host", "127.0.0.1"];
+      if (cookie) {
+        headers.cookie = cookie;
+        rawHeaders.push("Cookie", cookie);
+      }
+      const incoming = { method, url: "/", headers, rawHeaders, socket: { encrypted: false }, readableEnded: true, complete: true, on() {}, once() {} };
+      void listener(incoming as unknown as IncomingMessage, outgoing() as unknown as ServerResponse);
+    });
+  let cookie: string | undefined;
+  return {
+    call,
+    async run(n) {
+      for (let i = 0; i < n; i++) await call("GET", cookie);
+    },
+    async seed() {
+      await call("POST");
+      const setCookie = seen.headers["set-cookie"];
+      cookie = String(Array.isArray(setCookie) ? setCookie[0] : setCookie).split(";")[0];
+    },
+    seen: () => seen,
+  };
+}
