@@ -24,6 +24,9 @@ const cells: [string, string][] = [
   ["hono-vary", "S1"],
   ["hono-unsession", "S1"],
   ["hono-unsession", "S3"],
+  ["hono-minimal", "S1"],
+  ["hono-minimal", "S2"],
+  ["hono-minimal", "S3"],
   ["hono-unsession-wrap", "S2"],
 ];
 

@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createSessions, memoryStore, type Session, type SessionStore } from "../src/index.ts";
+import { buildFloor, FLOORS } from "./floors.ts";
 import { buildPart, PARTS } from "./parts.ts";
 
 export type Scenario = "S0" | "S1" | "S2" | "S3";
@@ -38,10 +39,10 @@ export const SECRET = "bench-secret-bench-secret-bench-secret-0123456789";
 export const SERVERS: readonly { name: string; framework: "hono" | "express"; bare: boolean; label: string; needs?: string; only?: Scenario }[] = [
   { name: "hono-unsession", framework: "hono", bare: false, label: "Hono + unsession", needs: "adapters/hono.ts" },
   { name: "hono", framework: "hono", bare: true, label: "bare Hono", only: "S0" },
+  { name: "hono-unsession-profile", framework: "hono", bare: false, label: "Hono + unsession, a signed-in shopper's session (user, cart: ~0.6 KB of JSON)", needs: "adapters/hono.ts" },
   { name: "hono-unsession-unstorage", framework: "hono", bare: false, label: "Hono + unsession, an unstorage memory driver as `storage`" },
   { name: "hono-unsession-wrap", framework: "hono", bare: false, label: "Hono + unsession core in a handler wrapper (prototype, no middleware)" },
-  { name: "hono-noop", framework: "hono", bare: false, label: "Hono + no-op middleware (`await next()`, reference)", only: "S1" },
-  { name: "hono-vary", framework: "hono", bare: false, label: "Hono + a middleware that adds `Vary: Cookie` after `next()` (reference)", only: "S1" },
+  ...FLOORS.map(([name, label, scenarios]) => ({ name, framework: "hono" as const, bare: false, label, ...(scenarios.length === 1 ? { only: scenarios[0] } : {}) })),
   ...PARTS.map(([name, label]) => ({ name, framework: "hono" as const, bare: false, label: `S2 part: ${label}`, only: "S2" as const })),
   { name: "hono-session", framework: "hono", bare: false, label: "Hono + @hono/session" },
   { name: "hono-sessions", framework: "hono", bare: false, label: "Hono + hono-sessions" },
@@ -70,6 +71,7 @@ type Views = { views?: number };
 export async function build(name: string, scenario: Scenario, stats: Stats): Promise<BenchApp> {
   const write = scenario === "S3";
   if (name.startsWith("hono-part-")) return buildPart(name, SECRET, countingStore(stats), stats);
+  if (FLOORS.some(([floor]) => floor === name)) return buildFloor(name, scenario, stats);
   switch (name) {
     case "hono": {
       const { Hono } = await import("hono");
@@ -80,36 +82,10 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
       });
       return { kind: "fetch", fetch: app.fetch };
     }
-    case "hono-noop": {
-      // The floor of any middleware that works after the handler: one `await next()`.
-      const { Hono } = await import("hono");
-      const app = new Hono();
-      app.use(async (_c, next) => {
-        await next();
-      });
-      app.all("/", (c) => {
-        stats.requests++;
-        return c.text("0");
-      });
-      return { kind: "fetch", fetch: app.fetch };
-    }
-    case "hono-vary": {
-      // The floor of a middleware that adds one response header after the handler (as a session read must:
-      // `Vary: Cookie`): touching a response's headers costs what it costs on this runtime.
-      const { Hono } = await import("hono");
-      const app = new Hono();
-      app.use(async (c, next) => {
-        await next();
-        c.res.headers.append("Vary", "Cookie");
-      });
-      app.all("/", (c) => {
-        stats.requests++;
-        return c.text("0");
-      });
-      return { kind: "fetch", fetch: app.fetch };
-    }
     case "hono-unsession":
       return honoUnsession({ secret: SECRET, store: countingStore(stats) }, stats, write);
+    case "hono-unsession-profile":
+      return honoUnsession({ secret: SECRET, store: countingStore(stats) }, stats, write, true);
     case "hono-unsession-unstorage": {
       // The README's other configuration: any unstorage driver as `storage` (its API is asynchronous).
       const { createStorage } = await import("unstorage");
@@ -308,7 +284,19 @@ export async function build(name: string, scenario: Scenario, stats: Stats): Pro
 }
 
 /** Hono + unsession's middleware with `options`, and the scenarios' handler. */
-async function honoUnsession(options: import("../adapters/hono.ts").HonoSessionOptions, stats: Stats, write: boolean): Promise<BenchApp> {
+/** A signed-in shopper's session besides `views` (~0.6 KB of JSON): what a real app keeps, for the `-profile` row. */
+const PROFILE = {
+  user: { id: "u_8f3a2c", name: "Ann Example", email: "ann@example.com", roles: ["buyer", "reviewer"], locale: "en-GB", plan: { tier: "plus", since: "2025-03-01" } },
+  cart: [
+    { sku: "TEA-001", name: "Assam, 250 g", qty: 2, price: 7.5 },
+    { sku: "MUG-014", name: "Stoneware mug", qty: 1, price: 12 },
+    { sku: "BIS-203", name: "Oat biscuits", qty: 3, price: 2.25 },
+  ],
+  csrf: "k3J9vQ2mX8pL5tR7wY1zA4bC6dE0fG2h",
+  seen: ["/", "/tea", "/tea/assam", "/mugs", "/cart"],
+};
+
+async function honoUnsession(options: import("../adapters/hono.ts").HonoSessionOptions, stats: Stats, write: boolean, profile = false): Promise<BenchApp> {
   const { Hono } = await import("hono");
   const { session } = await import("../adapters/hono.ts");
   const app = new Hono();
@@ -319,7 +307,10 @@ async function honoUnsession(options: import("../adapters/hono.ts").HonoSessionO
     const data = s.data;
     const views = data.views;
     if (write) data.views = (views ?? 0) + 1;
-    else if (c.req.method === "POST") data.views = 1;
+    else if (c.req.method === "POST") {
+      data.views = 1;
+      if (profile) Object.assign(data, structuredClone(PROFILE));
+    }
     return c.text(String(views ?? 0));
   });
   return { kind: "fetch", fetch: app.fetch };
