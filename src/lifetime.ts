@@ -111,24 +111,46 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
   /** The stored cookie of a browser-session cookie without per-session attributes, over http and https. */
   const sessionCookieJson: [string | undefined, string | undefined] = [undefined, undefined];
 
+  /**
+   * The metadata's JSON, keys in the order c, i, u, l, r, f. Times are finite integers (ms), so they are written
+   * as they are; strings go through JSON.stringify, flash values through `stringify` (any JSON).
+   */
+  const metaJsonOf = (s: SessionState): string => {
+    const m = s.meta;
+    let flash: Record<string, unknown> | undefined;
+    if (s.flashIn !== undefined || s.flashOut !== undefined) {
+      flash = { ...s.flashIn, ...s.flashOut };
+      if (Object.keys(flash).length === 0) flash = undefined;
+    }
+    if (!Number.isSafeInteger(m.c) || !Number.isSafeInteger(m.i) || (m.r !== undefined && !Number.isSafeInteger(m.r))) {
+      // Not what the core writes (a record of another writer): serialised as JSON would.
+      const meta: RecordMeta = { c: m.c, i: m.i };
+      if (m.u !== undefined) meta.u = m.u;
+      if (m.l !== undefined) meta.l = m.l;
+      if (m.r !== undefined) meta.r = m.r;
+      if (flash !== undefined) meta.f = flash;
+      return stringify(meta, MAX_DEPTH - 1);
+    }
+    let json = `{"c":${m.c},"i":${m.i}`;
+    if (m.u !== undefined) json += `,"u":${JSON.stringify(m.u)}`;
+    if (m.l !== undefined) json += `,"l":${JSON.stringify(m.l)}`;
+    // The last renewal time must persist, or every request after renewAfter would renew again.
+    if (m.r !== undefined) json += `,"r":${m.r}`;
+    if (flash !== undefined) json += `,"f":${stringify(flash, MAX_DEPTH - 2)}`;
+    return json + "}";
+  };
+
   /** Builds the record JSON: `{"cookie":…,<data>,"__unsession":…}` (express-session's layout plus our metadata). */
   const recordJson = (s: SessionState, now: number, dataJson?: string, compact = false): [string, number, string] => {
     const data = s.data as Record<string, unknown>;
-    // An accessor named "cookie" is an adapter's view of the cookie (express-session's req.session.cookie), not data.
-    const cookieKey = Object.getOwnPropertyDescriptor(data, "cookie");
-    if ((cookieKey !== undefined && cookieKey.get === undefined) || Object.prototype.hasOwnProperty.call(data, "__unsession")) {
-      throw new UnsessionError("ERR_SERIALIZE", 'session data may not use the reserved keys "cookie" and "__unsession"');
+    if ("cookie" in data || "__unsession" in data) {
+      // An accessor named "cookie" is an adapter's view of the cookie (express-session's req.session.cookie), not data.
+      const cookieKey = Object.getOwnPropertyDescriptor(data, "cookie");
+      if ((cookieKey !== undefined && cookieKey.get === undefined) || Object.prototype.hasOwnProperty.call(data, "__unsession")) {
+        throw new UnsessionError("ERR_SERIALIZE", 'session data may not use the reserved keys "cookie" and "__unsession"');
+      }
     }
     s.meta.i = now + idleOf(s) * 1000;
-    const meta: RecordMeta = { c: s.meta.c, i: s.meta.i };
-    if (s.meta.u !== undefined) meta.u = s.meta.u;
-    if (s.meta.l !== undefined) meta.l = s.meta.l;
-    // The last renewal time must persist, or every request after renewAfter would renew again.
-    if (s.meta.r !== undefined) meta.r = s.meta.r;
-    if (s.flashIn !== undefined || s.flashOut !== undefined) {
-      const flash = { ...s.flashIn, ...s.flashOut };
-      if (Object.keys(flash).length > 0) meta.f = flash;
-    }
     const body = dataJson ?? stringify(data);
     let cookieJson: string;
     if (!compact && s.maxAge === undefined && s.expires === undefined && s.attrs === undefined) {
@@ -139,8 +161,7 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
       const stored = storedCookie(s, attributes(s, now));
       cookieJson = JSON.stringify(compact ? { originalMaxAge: stored.originalMaxAge, expires: stored.expires } : stored);
     }
-    // Metadata without flash values holds numbers and strings only: no replacer needed.
-    const metaJson = meta.f === undefined ? JSON.stringify(meta) : stringify(meta, MAX_DEPTH - 1);
+    const metaJson = metaJsonOf(s);
     const json = `{"cookie":${cookieJson},${body.length > 2 ? body.slice(1, -1) + "," : ""}"__unsession":${metaJson}}`;
     const ttl = ttlOf(s, now);
     return [json, ttl, body];
