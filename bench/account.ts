@@ -27,6 +27,8 @@ const cells: [string, string][] = [
   ["hono-minimal", "S1"],
   ["hono-minimal", "S2"],
   ["hono-minimal", "S3"],
+  ["hono-minimal-record", "S2"],
+  ["hono-minimal-record", "S3"],
   ["hono-unsession-wrap", "S2"],
 ];
 
