@@ -3,7 +3,9 @@
  *
  * Each (server, scenario) cell runs in its own process pinned to core 0 (`taskset -c 0`); the load generator
  * (wrk, or autocannon when wrk is missing) runs pinned to core 1. Cells are interleaved across rounds and the
- * table reports medians; ratios and added µs are computed against the bare framework of the same round.
+ * table reports medians; ratios and added µs are computed against the bare framework of the same round, or, with
+ * BENCH_ADJACENT=1, against the mean of the bare runs right before and right after the cell (a bare run between
+ * every two cells: twice the time, for machines whose speed drifts within a round).
  *
  * Environment: BENCH_DURATION (s per cell, default 5), BENCH_WARMUP (s, default 1), BENCH_ROUNDS (default 3),
  * BENCH_CONNECTIONS (default 32), BENCH_SERVERS (comma list of names), BENCH_SCENARIOS (e.g. "S1,S2"),
@@ -29,6 +31,8 @@ const CONNECTIONS = num(process.env.BENCH_CONNECTIONS, 32);
 const only = process.env.BENCH_SERVERS?.split(",").map((s) => s.trim()).filter(Boolean);
 const scenarios = (process.env.BENCH_SCENARIOS?.split(",").map((s) => s.trim()) ?? ["S1", "S2", "S3"]) as Scenario[];
 
+const ADJACENT = process.env.BENCH_ADJACENT === "1";
+
 const loadgen = process.env.BENCH_LOADGEN ?? (hasWrk ? "wrk" : "autocannon");
 let serverFile = "";
 interface Sample {
@@ -40,6 +44,8 @@ interface Sample {
   setCookie: boolean;
   body: string;
   errors: number;
+  /** The bare framework's req/s and CPU µs/req this sample is compared with. */
+  bare?: { rps: number; cpuPerRequest: number };
 }
 
 const servers = SERVERS.filter((s) => !only || only.includes(s.name));
@@ -124,12 +130,21 @@ async function main(): Promise<void> {
   for (const s of skipped) console.error(`bench: skipping ${s.label}: ${s.needs} does not exist yet`);
   const results = new Map<string, Sample[]>();
   const key = (c: Cell) => `${c.server}|${c.scenario}`;
+  const bareCell = (c: Cell): Cell => ({ server: SERVERS.find((s) => s.framework === SERVERS.find((x) => x.name === c.server)!.framework && s.bare)!.name, scenario: "S0" });
+  const isBare = (c: Cell) => SERVERS.find((s) => s.name === c.server)?.bare === true;
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order every round so that drift and neighbours hit every cell alike.
     const shift = Math.floor((round * cells.length) / ROUNDS);
-    const order = [...cells.slice(shift), ...cells.slice(0, shift)];
+    let order = [...cells.slice(shift), ...cells.slice(0, shift)];
+    if (ADJACENT) {
+      // bare, cell, bare, cell, …, bare: every cell between two runs of its framework's bare server.
+      const measured = order.filter((c) => !isBare(c));
+      order = measured.flatMap((c, i) => (i > 0 && bareCell(measured[i - 1]!).server === bareCell(c).server ? [c, bareCell(c)] : [bareCell(c), c, bareCell(c)]));
+    }
+    const sequence: { cell: Cell; sample: Sample }[] = [];
     for (const cell of order) {
       const sample = await measure(cell);
+      sequence.push({ cell, sample });
       const list = results.get(key(cell)) ?? [];
       list.push(sample);
       results.set(key(cell), list);
@@ -138,13 +153,22 @@ async function main(): Promise<void> {
           `${sample.cpuPerRequest.toFixed(1)} CPU µs/req, ${sample.writesPerRequest.toFixed(2)} writes/req, Set-Cookie ${sample.setCookie ? "yes" : "no"}, body ${JSON.stringify(sample.body)}${sample.errors ? `, ${sample.errors} ERRORS` : ""}`,
       );
     }
+    // Each sample's bare reference: the runs right before and after it (adjacent), or the round's one bare run.
+    sequence.forEach(({ cell, sample }, j) => {
+      if (isBare(cell)) return;
+      const refs = ADJACENT ? [sequence[j - 1]!, sequence[j + 1]!] : sequence.filter((x) => x.cell.server === bareCell(cell).server).slice(0, 1);
+      if (refs.length === 0) return;
+      sample.bare = {
+        rps: refs.reduce((n, x) => n + x.sample.rps, 0) / refs.length,
+        cpuPerRequest: refs.reduce((n, x) => n + x.sample.cpuPerRequest, 0) / refs.length,
+      };
+    });
   }
 
-  const bareOf = (framework: string) => SERVERS.find((s) => s.framework === framework && s.bare)!.name;
   const lines: string[] = [];
   lines.push(
     `${new Date().toISOString().slice(0, 10)} · ${cpus().length} cores (${cpu}) · Node ${process.version} · ${loadgen}, ${CONNECTIONS} connections, ` +
-      `${DURATION} s per cell after ${WARMUP} s warm-up, ${ROUNDS} interleaved rounds, medians${pinning ? " · server pinned to core 0, load generator to core 1" : ""}`,
+      `${DURATION} s per cell after ${WARMUP} s warm-up, ${ROUNDS} interleaved rounds, medians${ADJACENT ? ", each cell paired with the bare runs right before and after it" : ""}${pinning ? " · server pinned to core 0, load generator to core 1" : ""}`,
   );
   lines.push("");
   lines.push("| Server | Scenario | req/s | p99 (ms) | vs bare | added µs/req | server CPU µs/req (added) | store writes/req | Set-Cookie |");
@@ -152,19 +176,18 @@ async function main(): Promise<void> {
   for (const s of servers.filter(available)) {
     for (const scenario of s.only ? [s.only] : scenarios) {
       const samples = results.get(`${s.name}|${scenario}`)!;
-      const bare = results.get(`${bareOf(s.framework)}|S0`);
       const rps = median(samples.map((x) => x.rps));
       const p99 = median(samples.map((x) => x.p99));
       let ratio = "—";
       let added = "—";
       const cpuUsed = median(samples.map((x) => x.cpuPerRequest));
       let cpuAdded = "";
-      if (!s.bare && bare && bare.length === samples.length) {
-        // Paired with the bare run of the same round, then the median.
-        ratio = `${(median(samples.map((x, i) => x.rps / bare[i]!.rps)) * 100).toFixed(0)} %`;
-        const us = median(samples.map((x, i) => 1e6 / x.rps - 1e6 / bare[i]!.rps));
+      if (!s.bare && samples.every((x) => x.bare !== undefined)) {
+        // Paired with its bare reference (same round, or adjacent runs), then the median.
+        ratio = `${(median(samples.map((x) => x.rps / x.bare!.rps)) * 100).toFixed(0)} %`;
+        const us = median(samples.map((x) => 1e6 / x.rps - 1e6 / x.bare!.rps));
         added = `${us >= 0 ? "+" : ""}${us.toFixed(1)}`;
-        const cpuUs = median(samples.map((x, i) => x.cpuPerRequest - bare[i]!.cpuPerRequest));
+        const cpuUs = median(samples.map((x) => x.cpuPerRequest - x.bare!.cpuPerRequest));
         cpuAdded = ` (${cpuUs >= 0 ? "+" : ""}${cpuUs.toFixed(1)})`;
       } else if (s.bare) {
         ratio = "100 %";
