@@ -7,7 +7,7 @@ import { BoundedMap } from "./bounded.ts";
 import { serializeClearCookie, serializeCookie } from "./cookie.ts";
 import type { Internals } from "./internals.ts";
 import { chain, isPromise } from "./maybe.ts";
-import { isEmptyObject, stringify } from "./record.ts";
+import { isEmptyObject, sameDataAs, stringify } from "./record.ts";
 import { type Session, type SessionState, stateOf } from "./session.ts";
 import type { MaybePromise } from "./types.ts";
 import { createWriter } from "./write.ts";
@@ -56,7 +56,12 @@ export function createCommitter(k: Internals): Committer {
     const secureOnly = (s.attrs?.secure ?? o.cookie.secure) === true && !s.secure;
     if (secureOnly && !s.stored) return null;
     // The data's JSON, computed once: it answers "changed?" and becomes the record's body.
-    const dataJson = s.snapshot === undefined ? undefined : s.snapshot === "{}" && isEmptyObject(s.data) ? "{}" : stringify(s.data);
+    // Data that still equals the parse cache's own record is the snapshot's JSON without serialising it.
+    const dataJson =
+      s.snapshot === undefined ? undefined
+      : s.snapshot === "{}" && isEmptyObject(s.data) ? "{}"
+      : s.kept !== undefined && s.snapshot === s.pristine && sameDataAs(s.data, s.kept) ? s.snapshot
+      : stringify(s.data);
     const modified = s.dirty || (dataJson !== undefined && dataJson !== s.snapshot);
     const now = Date.now();
     let work: MaybePromise<void> = undefined;

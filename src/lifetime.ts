@@ -7,7 +7,7 @@ import type { CookieAttributes } from "./cookie.ts";
 import { UnsessionError } from "./errors.ts";
 import { DEFAULT_IDLE_TIMEOUT, type ResolvedOptions } from "./options.ts";
 import { dataOf, MAX_DEPTH, stringify } from "./record.ts";
-import { knownDataJson } from "./record-cache.ts";
+import { knownDataJson, knownRecord } from "./record-cache.ts";
 import type { SessionState } from "./session.ts";
 import type { RecordMeta, SessionRecord, StoredCookie } from "./types.ts";
 
@@ -55,6 +55,7 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
     s.data = data;
     s.snapshot = undefined;
     s.pristine = knownDataJson(record);
+    s.kept = s.pristine === undefined ? undefined : knownRecord(record);
     s.dirty = false;
     s.stored = true;
     if (storeExpires && s.meta.i <= now) {

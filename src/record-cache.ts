@@ -18,13 +18,18 @@ const TEXT_MAX = 4_096;
 // slot is enough; a record that is not the last one handed out simply gets no shortcut (a WeakMap cost ~5 %).
 let lastRecord: SessionRecord | undefined;
 let lastDataJson: string | undefined;
+let lastKept: SessionRecord | undefined;
 
 /** The data JSON of a record this module handed out last, if known (from the cache: the session's snapshot, unchanged). */
 export const knownDataJson = (record: SessionRecord): string | undefined => (record === lastRecord ? lastDataJson : undefined);
 
-const handOut = (record: SessionRecord, dataJson: string | undefined): SessionRecord => {
+/** The cache's own parse behind `knownDataJson` (never handed out, never changed): data equal to it is unchanged. */
+export const knownRecord = (record: SessionRecord): SessionRecord | undefined => (record === lastRecord ? lastKept : undefined);
+
+const handOut = (record: SessionRecord, dataJson: string | undefined, kept: SessionRecord | undefined): SessionRecord => {
   lastRecord = record;
   lastDataJson = dataJson;
+  lastKept = kept;
   return record;
 };
 
@@ -63,7 +68,7 @@ export function createRecordCache(): RecordCache {
     parse(id, text, parse) {
       const hit = entries.get(id);
       if (hit !== undefined && hit.text === text && hit.record !== undefined) {
-        return handOut(copy(hit.record) as SessionRecord, hit.dataJson);
+        return handOut(copy(hit.record) as SessionRecord, hit.dataJson, hit.record);
       }
       const record = parse(text);
       if (text.length > TEXT_MAX) return record;
@@ -78,7 +83,7 @@ export function createRecordCache(): RecordCache {
         const kept = copy(record) as SessionRecord;
         hit.record = kept;
         hit.dataJson = stringify(dataOf(kept));
-        return handOut(record, hit.dataJson);
+        return handOut(record, hit.dataJson, kept);
       }
       return record;
     },

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createSessions, memoryStore, type Session, type SessionStore } from "../../src/index.ts";
+import { sameDataAs } from "../../src/record.ts";
 
 const SECRET = "record-cache-secret-record-cache-secret-0123";
 type Data = { views?: number; user?: { name: string; roles: string[] } };
@@ -131,5 +132,59 @@ describe("record parse cache", () => {
     expect("gone" in next).toBe(false);
     expect(next.nan).toBeNull();
     expect(next.list).toEqual([null]);
+  });
+});
+
+describe("unchanged data known without serialising it (sameDataAs)", () => {
+  const record = (data: Record<string, unknown>) => JSON.parse(JSON.stringify({ cookie: { path: "/" }, ...data, __unsession: { c: 1, i: 2 } }));
+  const base = { views: 3, user: { name: "ann", roles: ["buyer", { tier: 1 }] }, none: null, flag: false };
+
+  it("answers true only for the same JSON values, keys in any order", () => {
+    expect(sameDataAs(structuredClone(base), record(base))).toBe(true);
+    expect(sameDataAs({ flag: false, none: null, user: { roles: ["buyer", { tier: 1 }], name: "ann" }, views: 3 }, record(base))).toBe(true);
+    expect(sameDataAs({}, record({}))).toBe(true);
+    expect(sameDataAs({ n: -0 }, record({ n: 0 }))).toBe(true);
+  });
+
+  it("answers false for any change, and for anything JSON would write differently (the caller then serialises)", () => {
+    const changed: Record<string, unknown>[] = [
+      { ...base, views: 4 },
+      { ...base, extra: 1 },
+      { views: 3, user: base.user, none: null },
+      { ...base, user: { name: "ann", roles: ["buyer", { tier: 2 }] } },
+      { ...base, user: { name: "ann", roles: ["buyer"] } },
+      { ...base, user: { name: "ann", roles: { 0: "buyer", 1: { tier: 1 } } } },
+      { ...base, none: undefined },
+      { ...base, views: Number.NaN },
+      { ...base, when: new Date(0) },
+      { ...base, map: new Map() },
+      { ...base, user: Object.assign(Object.create(null), base.user) },
+      { ...base, cookie: { path: "/" } },
+    ];
+    for (const data of changed) expect(sameDataAs(data, record(base))).toBe(false);
+    expect(sameDataAs(Object.assign(Object.create({}), base), record(base))).toBe(false);
+  });
+
+  it("writes nothing for a cached session whose data is read and left as it was, and writes every real change", async () => {
+    const { store, texts } = textStore();
+    const set = vi.spyOn(store, "set");
+    const { sessions, cookie } = await seeded(store);
+    await sessions.load({ cookie });
+    await sessions.load({ cookie }); // kept from here on
+    set.mockClear();
+    const stringify = vi.spyOn(JSON, "stringify");
+    for (let i = 0; i < 3; i++) {
+      const s = await sessions.load({ cookie });
+      void s.data.user!.roles[0];
+      expect(await sessions.commit(s)).toBeNull();
+    }
+    expect(stringify).not.toHaveBeenCalled();
+    stringify.mockRestore();
+    expect(set).not.toHaveBeenCalled();
+    const s = await sessions.load({ cookie });
+    s.data.user!.roles[0] = "admin";
+    await sessions.commit(s);
+    expect(set).toHaveBeenCalledTimes(1);
+    expect(JSON.parse([...texts.values()][0]!).user.roles).toEqual(["admin"]);
   });
 });
