@@ -17,7 +17,9 @@ const jsr = JSON.parse(readFileSync(join(root, "jsr.json"), "utf8"));
 
 /** Budget of the core, bytes min+gz. */
 // 20 KiB: the core also carries the express-session store bridge, atomic merge and the Redis store (tree-shaken by apps that do not import them).
-const CORE_BUDGET = 20 * 1024;
+// +0.5 KiB (issue 15): the metadata written without JSON.stringify and the parse cache's change check without
+// serialising (S2 −7 to −27 % CPU in process), which took the core 170 B past 20 KiB.
+const CORE_BUDGET = 20.5 * 1024;
 const FRAMEWORKS = ["hono", "express", "express-session", "@hono/node-server"];
 const external = [...new Set([...FRAMEWORKS, ...Object.keys(pkg.peerDependencies ?? {})])].flatMap((name) => [name, `${name}/*`]);
 

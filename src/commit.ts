@@ -7,7 +7,7 @@ import { BoundedMap } from "./bounded.ts";
 import { serializeClearCookie, serializeCookie } from "./cookie.ts";
 import type { Internals } from "./internals.ts";
 import { chain, isPromise } from "./maybe.ts";
-import { isEmptyObject, sameDataAs, stringify } from "./record.ts";
+import { isEmptyObject, sameJson, stringify } from "./record.ts";
 import { type Session, type SessionState, stateOf } from "./session.ts";
 import type { MaybePromise } from "./types.ts";
 import { createWriter } from "./write.ts";
@@ -60,7 +60,7 @@ export function createCommitter(k: Internals): Committer {
     const dataJson =
       s.snapshot === undefined ? undefined
       : s.snapshot === "{}" && isEmptyObject(s.data) ? "{}"
-      : s.kept !== undefined && s.snapshot === s.pristine && sameDataAs(s.data, s.kept) ? s.snapshot
+      : s.kept !== undefined && s.snapshot === s.pristine && sameJson(s.data, s.kept) ? s.snapshot
       : stringify(s.data);
     const modified = s.dirty || (dataJson !== undefined && dataJson !== s.snapshot);
     const now = Date.now();

@@ -7,7 +7,7 @@ import type { CookieAttributes } from "./cookie.ts";
 import { UnsessionError } from "./errors.ts";
 import { DEFAULT_IDLE_TIMEOUT, type ResolvedOptions } from "./options.ts";
 import { dataOf, MAX_DEPTH, stringify } from "./record.ts";
-import { knownDataJson, knownRecord } from "./record-cache.ts";
+import { knownData, knownDataJson } from "./record-cache.ts";
 import type { SessionState } from "./session.ts";
 import type { RecordMeta, SessionRecord, StoredCookie } from "./types.ts";
 
@@ -55,7 +55,7 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
     s.data = data;
     s.snapshot = undefined;
     s.pristine = knownDataJson(record);
-    s.kept = s.pristine === undefined ? undefined : knownRecord(record);
+    s.kept = s.pristine === undefined ? undefined : knownData(record);
     s.dirty = false;
     s.stored = true;
     if (storeExpires && s.meta.i <= now) {
@@ -112,10 +112,10 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
   /** The stored cookie of a browser-session cookie without per-session attributes, over http and https. */
   const sessionCookieJson: [string | undefined, string | undefined] = [undefined, undefined];
 
-  /**
-   * The metadata's JSON, keys in the order c, i, u, l, r, f. Times are finite integers (ms), so they are written
-   * as they are; strings go through JSON.stringify, flash values through `stringify` (any JSON).
-   */
+  /** A number as JSON writes it (a finite number as it is, anything else `null`). */
+  const num = (n: number): number | null => (Number.isFinite(n) ? n : null);
+
+  /** The metadata's JSON, keys in the order c, i, u, l, r, f, as JSON.stringify of that object would write it. */
   const metaJsonOf = (s: SessionState): string => {
     const m = s.meta;
     let flash: Record<string, unknown> | undefined;
@@ -123,20 +123,11 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
       flash = { ...s.flashIn, ...s.flashOut };
       if (Object.keys(flash).length === 0) flash = undefined;
     }
-    if (!Number.isSafeInteger(m.c) || !Number.isSafeInteger(m.i) || (m.r !== undefined && !Number.isSafeInteger(m.r))) {
-      // Not what the core writes (a record of another writer): serialised as JSON would.
-      const meta: RecordMeta = { c: m.c, i: m.i };
-      if (m.u !== undefined) meta.u = m.u;
-      if (m.l !== undefined) meta.l = m.l;
-      if (m.r !== undefined) meta.r = m.r;
-      if (flash !== undefined) meta.f = flash;
-      return stringify(meta, MAX_DEPTH - 1);
-    }
-    let json = `{"c":${m.c},"i":${m.i}`;
+    let json = `{"c":${num(m.c)},"i":${num(m.i)}`;
     if (m.u !== undefined) json += `,"u":${JSON.stringify(m.u)}`;
     if (m.l !== undefined) json += `,"l":${JSON.stringify(m.l)}`;
     // The last renewal time must persist, or every request after renewAfter would renew again.
-    if (m.r !== undefined) json += `,"r":${m.r}`;
+    if (m.r !== undefined) json += `,"r":${num(m.r)}`;
     if (flash !== undefined) json += `,"f":${stringify(flash, MAX_DEPTH - 2)}`;
     return json + "}";
   };

@@ -7,7 +7,7 @@
  */
 import { BoundedMap } from "./bounded.ts";
 import { dataOf, stringify } from "./record.ts";
-import type { SessionRecord } from "./types.ts";
+import type { SessionData, SessionRecord } from "./types.ts";
 
 /** Sessions whose parsed record is kept. */
 const ENTRIES_MAX = 1_000;
@@ -18,15 +18,15 @@ const TEXT_MAX = 4_096;
 // slot is enough; a record that is not the last one handed out simply gets no shortcut (a WeakMap cost ~5 %).
 let lastRecord: SessionRecord | undefined;
 let lastDataJson: string | undefined;
-let lastKept: SessionRecord | undefined;
+let lastKept: SessionData | undefined;
 
 /** The data JSON of a record this module handed out last, if known (from the cache: the session's snapshot, unchanged). */
 export const knownDataJson = (record: SessionRecord): string | undefined => (record === lastRecord ? lastDataJson : undefined);
 
-/** The cache's own parse behind `knownDataJson` (never handed out, never changed): data equal to it is unchanged. */
-export const knownRecord = (record: SessionRecord): SessionRecord | undefined => (record === lastRecord ? lastKept : undefined);
+/** The data of the cache's own parse behind `knownDataJson` (never handed out, never changed): data equal to it is unchanged. */
+export const knownData = (record: SessionRecord): SessionData | undefined => (record === lastRecord ? lastKept : undefined);
 
-const handOut = (record: SessionRecord, dataJson: string | undefined, kept: SessionRecord | undefined): SessionRecord => {
+const handOut = (record: SessionRecord, dataJson: string | undefined, kept: SessionData | undefined): SessionRecord => {
   lastRecord = record;
   lastDataJson = dataJson;
   lastKept = kept;
@@ -51,6 +51,8 @@ interface Entry {
   /** Parsed once, never handed out: only copies of it are. Undefined while the text was seen once. */
   record: SessionRecord | undefined;
   dataJson: string;
+  /** The data of `record` (shares its values). */
+  data: SessionData | undefined;
 }
 
 /** @internal */
@@ -68,12 +70,12 @@ export function createRecordCache(): RecordCache {
     parse(id, text, parse) {
       const hit = entries.get(id);
       if (hit !== undefined && hit.text === text && hit.record !== undefined) {
-        return handOut(copy(hit.record) as SessionRecord, hit.dataJson, hit.record);
+        return handOut(copy(hit.record) as SessionRecord, hit.dataJson, hit.data);
       }
       const record = parse(text);
       if (text.length > TEXT_MAX) return record;
       if (hit === undefined) {
-        entries.set(id, { text, record: undefined, dataJson: "" });
+        entries.set(id, { text, record: undefined, dataJson: "", data: undefined });
       } else if (hit.text !== text) {
         // Seen once: a session written on every request (its text new each time) pays little more than the parse.
         hit.text = text;
@@ -82,8 +84,9 @@ export function createRecordCache(): RecordCache {
         // Seen twice unchanged: kept. Parsed JSON of bounded depth: copying and serialising it cannot fail.
         const kept = copy(record) as SessionRecord;
         hit.record = kept;
-        hit.dataJson = stringify(dataOf(kept));
-        return handOut(record, hit.dataJson, kept);
+        hit.data = dataOf(kept);
+        hit.dataJson = stringify(hit.data);
+        return handOut(record, hit.dataJson, hit.data);
       }
       return record;
     },

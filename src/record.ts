@@ -191,41 +191,27 @@ export function stringify(value: unknown, limit: number = MAX_DEPTH): string {
   }
 }
 
-/** Deep equality of JSON-shaped values: plain objects (keys in any order), arrays, and primitives compared with `===`. */
-const sameJson = (a: unknown, b: unknown, depth: number): boolean => {
-  if (a === null || typeof a !== "object") return a === b;
-  if (b === null || typeof b !== "object" || depth > MAX_DEPTH) return false;
+/**
+ * True when `a` is, value for value, the JSON value `b` (a parse never handed out): plain objects (keys in any
+ * order), arrays and primitives (`===`). Anything JSON would write differently (a Date, a Map, `undefined`, NaN,
+ * a hole, a class instance) answers false. Recurses no deeper than `b`, which came from a bounded parse.
+ */
+export const sameJson = (a: unknown, b: unknown): boolean => {
+  if (a === null || typeof a !== "object" || b === null || typeof b !== "object") return a === b;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i], depth + 1)) return false;
+    for (let i = 0; i < a.length; i++) if (!(i in a) || !sameJson(a[i], b[i])) return false;
     return true;
   }
   if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.prototype) return false;
   let count = 0;
   for (const key in a) {
-    if (!Object.prototype.hasOwnProperty.call(b, key) || !sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth + 1)) return false;
+    if (!Object.prototype.hasOwnProperty.call(b, key) || !sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
     count++;
   }
   for (const _ in b) count--;
   return count === 0;
 };
-
-/**
- * True when `data` is, value for value, the data of `record` (a parse never handed out): then its JSON is the
- * record's and need not be serialised to know it is unchanged. Anything that is not plain JSON (a Date, a Map,
- * `undefined`, NaN, an accessor object) answers false, and the caller serialises as before.
- */
-export function sameDataAs(data: object, record: SessionRecord): boolean {
-  if (Object.getPrototypeOf(data) !== Object.prototype) return false;
-  let count = 0;
-  for (const key in data) {
-    if (key === "cookie" || key === "__unsession" || !Object.prototype.hasOwnProperty.call(record, key)) return false;
-    if (!sameJson((data as Record<string, unknown>)[key], record[key], 1)) return false;
-    count++;
-  }
-  for (const key in record) if (key !== "cookie" && key !== "__unsession") count--;
-  return count === 0;
-}
 
 /** True for an object with no own enumerable keys (a new session's data): its JSON is `{}` without serialising. */
 export function isEmptyObject(value: object): boolean {

@@ -4,7 +4,7 @@
  */
 import { UnsessionError } from "./errors.ts";
 import { isEmptyObject, stringify } from "./record.ts";
-import type { CookieOptions, RecordMeta, SessionData, SessionRecord } from "./types.ts";
+import type { CookieOptions, RecordMeta, SessionData } from "./types.ts";
 
 /** @internal The manager's side of a session. */
 export interface SessionContext {
@@ -32,8 +32,8 @@ export interface SessionState {
   snapshot: string | undefined;
   /** JSON of `data` as loaded, when known without serialising (a record from the parse cache): the snapshot to take. */
   pristine?: string;
-  /** The parse cache's own record behind `pristine` (never handed out): data still equal to it is unchanged. */
-  kept?: SessionRecord;
+  /** The data of the parse cache's own record behind `pristine` (never handed out): data still equal to it is unchanged. */
+  kept?: SessionData;
   dirty: boolean;
   destroyed: boolean;
   discarded: boolean;
