@@ -1,21 +1,25 @@
 /**
  * The measuring side of `npm run bench:ab`: two builds of the bench servers (a baseline and the working tree) in
  * one process, driven in alternating batches, so that a machine whose speed drifts (shared cores) moves both alike.
- * Usage (after a build): `node ab-cell.mjs <baseline apps.mjs> <candidate apps.mjs> <server> <scenario> [batches] [batch size]`.
+ * Usage (after a build): `node ab-cell.mjs <baseline apps.mjs> <candidate apps.mjs> <server:scenario> [<server:scenario>] [batches] [batch size]`
+ * (a second cell: the candidate side runs that one; `bench:pair` compares two servers of one build that way).
  * Prints one JSON line: median CPU µs per request of each and the median of the per-batch ratios.
  * @module
  */
 import type { BenchApp, Scenario, Stats } from "./apps.ts";
 import { driver, type Driver } from "./in-process.ts";
 
-const [baseFile, candFile, server = "hono-unsession", scenario = "S2", batches = "40", size = "2000"] = process.argv.slice(2);
-if (!baseFile || !candFile) throw new Error("usage: ab-cell.mjs <baseline apps.mjs> <candidate apps.mjs> <server> <scenario> [batches] [batch size]");
+const [baseFile, candFile, baseCell = "hono-unsession:S2", ...rest] = process.argv.slice(2);
+if (!baseFile || !candFile) throw new Error("usage: ab-cell.mjs <baseline apps.mjs> <candidate apps.mjs> <server:scenario> [<server:scenario>] [batches] [batch size]");
+const candCell = rest[0]?.includes(":") ? rest.shift()! : baseCell;
+const [batches = "40", size = "2000"] = rest;
 const B = Number(batches);
 const N = Number(size);
 
 type Build = (name: string, scenario: Scenario, stats: Stats) => Promise<BenchApp>;
 const drivers: Driver[] = [];
-for (const file of [baseFile, candFile]) {
+for (const [file, cell] of [[baseFile, baseCell], [candFile, candCell]] as const) {
+  const [server = "", scenario = "S2"] = cell.split(":") as [string?, string?];
   const { build } = (await import(file)) as { build: Build };
   const app = await build(server, scenario as Scenario, { requests: 0, writes: 0 });
   if (app.kind !== "fetch") throw new Error(`${server} is not a fetch server`);
@@ -24,7 +28,9 @@ for (const file of [baseFile, candFile]) {
   drivers.push(d);
 }
 for (const d of drivers) await d.run(N * 5); // warm-up
-for (const d of drivers) if (d.seen().status !== 200) throw new Error(`${server} ${scenario}: status ${d.seen().status}`);
+drivers.forEach((d, i) => {
+  if (d.seen().status !== 200) throw new Error(`${i ? candCell : baseCell}: status ${d.seen().status}`);
+});
 
 const cpu: [number[], number[]] = [[], []];
 const ratios: number[] = [];
@@ -40,4 +46,4 @@ for (let b = 0; b < B; b++) {
   ratios.push(pair[1]! / pair[0]!);
 }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-console.log(JSON.stringify({ server, scenario, baseline: median(cpu[0]), candidate: median(cpu[1]), ratio: median(ratios) }));
+console.log(JSON.stringify({ baseline: median(cpu[0]), candidate: median(cpu[1]), ratio: median(ratios) }));

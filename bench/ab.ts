@@ -52,7 +52,7 @@ try {
   console.log("| Server | Scenario | baseline µs/req | working tree µs/req | ratio (median of batch pairs) |");
   console.log("|---|---|---:|---:|---:|");
   for (const [server, scenario] of cells) {
-    const argv = pin(0, [process.execPath, cell, baseline, candidate, server, scenario, process.env.AB_BATCHES ?? "40", process.env.AB_BATCH ?? "2000"]);
+    const argv = pin(0, [process.execPath, cell, baseline, candidate, `${server}:${scenario}`, process.env.AB_BATCHES ?? "40", process.env.AB_BATCH ?? "2000"]);
     const out = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } });
     const line = out.stdout.trim().split("\n").pop() ?? "";
     if (out.status !== 0 || !line.startsWith("{")) throw new Error(`${server} ${scenario}: ${out.stderr || out.stdout}`);
