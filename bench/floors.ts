@@ -58,8 +58,10 @@ async function minimalSession(stats: Stats, withRecord = false): Promise<(c: Con
       data = (text === undefined ? {} : JSON.parse(text)) as Data;
     } else {
       // The record as ours is stored: {"cookie":{…},<data>,"__unsession":{"c":…,"i":…}}, its idle deadline checked.
-      const { cookie: _cookie, __unsession: meta, ...rest } = JSON.parse(text) as { cookie: unknown; __unsession: { c: number; i: number } };
-      data = meta.i > Date.now() ? rest : {};
+      const record = JSON.parse(text) as Record<string, unknown> & { __unsession: { c: number; i: number } };
+      const meta = record.__unsession;
+      data = {};
+      if (meta.i > Date.now()) for (const key in record) if (key !== "cookie" && key !== "__unsession") (data as Record<string, unknown>)[key] = record[key];
       created = meta.c;
       before = JSON.stringify(data);
     }
