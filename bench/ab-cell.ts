@@ -7,7 +7,7 @@
  * @module
  */
 import type { BenchApp, Scenario, Stats } from "./apps.ts";
-import { driver, type Driver } from "./in-process.ts";
+import { driver, nodeDriver, type Driver } from "./in-process.ts";
 
 const [baseFile, candFile, baseCell = "hono-unsession:S2", ...rest] = process.argv.slice(2);
 if (!baseFile || !candFile) throw new Error("usage: ab-cell.mjs <baseline apps.mjs> <candidate apps.mjs> <server:scenario> [<server:scenario>] [batches] [batch size]");
@@ -22,8 +22,7 @@ for (const [file, cell] of [[baseFile, baseCell], [candFile, candCell]] as const
   const [server = "", scenario = "S2"] = cell.split(":") as [string?, string?];
   const { build } = (await import(file)) as { build: Build };
   const app = await build(server, scenario as Scenario, { requests: 0, writes: 0 });
-  if (app.kind !== "fetch") throw new Error(`${server} is not a fetch server`);
-  const d = driver(app.fetch);
+  const d = app.kind === "fetch" ? driver(app.fetch) : nodeDriver(app.listener);
   if (scenario === "S2" || scenario === "S3") await d.seed();
   drivers.push(d);
 }

@@ -1,11 +1,13 @@
 /**
- * Driving a fetch handler through @hono/node-server's own request listener inside one process, with stand-ins
- * for the socket (no network, no HTTP parser): what the framework, node-server's Request/Response and our code
- * cost per request, without the kernel's share. Used by `bench:account` and `bench:ab`.
+ * Driving a server inside one process, with stand-ins for the socket (no network, no HTTP parser): a fetch handler
+ * through @hono/node-server's own request listener, or a Node listener (Express) with real `IncomingMessage` and
+ * `ServerResponse` objects over a socket that drops what is written. What the framework and our code cost per
+ * request, without the kernel's share. Used by `bench:account`, `bench:ab` and `bench:pair`.
  * @module
  */
 import { getRequestListener } from "@hono/node-server";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { IncomingMessage, ServerResponse } from "node:http";
+import { Writable } from "node:stream";
 
 /** The last response the driver saw. */
 export interface Seen {
@@ -60,6 +62,53 @@ export function driver(fetch: (request: Request) => Response | Promise<Response>
       }
       const incoming = { method, url: "/", headers, rawHeaders, socket: { encrypted: false }, readableEnded: true, complete: true, on() {}, once() {} };
       void listener(incoming as unknown as IncomingMessage, outgoing() as unknown as ServerResponse);
+    });
+  let cookie: string | undefined;
+  return {
+    call,
+    async run(n) {
+      for (let i = 0; i < n; i++) await call("GET", cookie);
+    },
+    async seed() {
+      await call("POST");
+      const setCookie = seen.headers["set-cookie"];
+      cookie = String(Array.isArray(setCookie) ? setCookie[0] : setCookie).split(";")[0];
+    },
+    seen: () => seen,
+  };
+}
+
+/** A driver for a Node request listener (Express): real request and response objects, a socket that discards. */
+export function nodeDriver(listener: (req: IncomingMessage, res: ServerResponse) => void): Driver {
+  let seen: Seen = { status: 0, headers: {}, body: undefined };
+  const call = (method: string, cookie?: string): Promise<void> =>
+    new Promise((resolve) => {
+      let body = "";
+      const socket = new Writable({
+        write(chunk, _encoding, done) {
+          body += String(chunk);
+          done();
+        },
+      }) as Writable & Record<string, unknown>;
+      Object.assign(socket, { encrypted: false, remoteAddress: "127.0.0.1", setTimeout: () => socket, destroySoon() {} });
+      const req = new IncomingMessage(socket as never);
+      req.method = method;
+      req.url = "/";
+      req.httpVersion = "1.1";
+      req.httpVersionMajor = 1;
+      req.httpVersionMinor = 1;
+      req.headers = cookie ? { host: "127.0.0.1", cookie } : { host: "127.0.0.1" };
+      req.rawHeaders = cookie ? ["Host", "127.0.0.1", "Cookie", cookie] : ["Host", "127.0.0.1"];
+      req.complete = true;
+      req.push(null);
+      const res = new ServerResponse(req);
+      res.assignSocket(socket as never);
+      res.on("finish", () => {
+        res.detachSocket(socket as never);
+        seen = { status: res.statusCode, headers: res.getHeaders() as Record<string, unknown>, body: body.slice(body.indexOf("\r\n\r\n") + 4) };
+        resolve();
+      });
+      listener(req, res);
     });
   let cookie: string | undefined;
   return {
