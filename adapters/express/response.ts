@@ -38,11 +38,12 @@ export interface CookieConfig {
 }
 
 /**
- * Each request's `RequestSession`, under its `req` and its `res`. Not a property of theirs: Express gives every
- * `req` and `res` its own prototype (`Object.setPrototypeOf`), after which V8 copies the object's whole map
- * (some 50 properties) for every property added to it, ~2.5 µs each on this machine.
+ * Each request's `RequestSession`, under a symbol on its `req` and its `res`. The middleware has switched both to
+ * dictionary properties first (`toDictionary`), so adding it is a hash insert; a WeakMap entry per object cost more
+ * (two ephemerons per request for the collector).
  */
-const states = new WeakMap<object, RequestSession>();
+const STATE: unique symbol = Symbol("unsession.request");
+const stateOf = (o: any): RequestSession => o[STATE];
 
 const ignore = (): void => {};
 
@@ -237,28 +238,28 @@ class RequestSession implements Binding {
 
 // The response hooks and the req.sessionID accessor: the same functions for every request (see the module comment).
 function writeHead(this: any, ...args: unknown[]): unknown {
-  const r = states.get(this)!;
+  const r = stateOf(this);
   r.head();
   if (r.passThrough()) return r.writeHead.apply(this, args);
   r.after(() => r.writeHead.apply(this, args));
   return this;
 }
 function write(this: any, ...args: unknown[]): unknown {
-  const r = states.get(this)!;
+  const r = stateOf(this);
   r.head();
   if (r.passThrough()) return r.write.apply(this, args);
   r.after(() => r.write.apply(this, args));
   return true;
 }
 function flushHeaders(this: any): unknown {
-  const r = states.get(this)!;
+  const r = stateOf(this);
   r.head();
   if (r.passThrough()) return r.flushHeaders!.call(this);
   r.after(() => r.flushHeaders!.call(this));
   return undefined;
 }
 function end(this: any, ...args: unknown[]): unknown {
-  const r = states.get(this)!;
+  const r = stateOf(this);
   if (r.ended) return this;
   r.ended = true;
   // Headers not written yet: this is the one commit. Otherwise persist what changed while streaming.
@@ -279,19 +280,19 @@ const sessionID: PropertyDescriptor = {
   configurable: true,
   enumerable: true,
   get(this: any) {
-    const r = states.get(this)!;
+    const r = stateOf(this);
     return r.bogus ? r.bogus.value : r.ensureId();
   },
   set(this: any, id: string) {
-    states.get(this)!.setId(id);
+    stateOf(this).setId(id);
   },
 };
 
 /** Binds `req.session` to `core` and hooks the response so that the session commits in time; then calls `next`. */
 export function attach(ctx: AttachContext, mgr: Sessions, config: CookieConfig, core: CoreSession, req: any, res: any, next: (err?: unknown) => void): void {
   const r = new RequestSession(ctx, mgr, config, core, req, res, next);
-  states.set(req, r);
-  states.set(res, r);
+  req[STATE] = r;
+  res[STATE] = r;
   Object.defineProperty(req, "sessionID", sessionID);
   r.session = wrap(r);
   res.writeHead = writeHead;
