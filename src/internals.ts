@@ -133,6 +133,8 @@ export function createInternals(o: ResolvedOptions, rawStore: SessionStore): Int
         data: {},
         snapshot: undefined,
         pristine: undefined,
+        sealedText: undefined,
+        kept: undefined,
         dirty: false,
         destroyed: false,
         discarded: false,

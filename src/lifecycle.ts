@@ -95,7 +95,7 @@ export function createLifecycle(k: Internals, committer: Committer): Lifecycle {
       const s = stateOf(session);
       if (!s.stored) throw new UnsessionError("ERR_STATE", "the session has no stored record to reload");
       // Cookie-only: the record as this request loaded (or last sealed) it.
-      const raw = k.cookieMode ? k.cookieMode.texts.get(s) : await io.read(s.id);
+      const raw = k.cookieMode ? s.sealedText : await io.read(s.id);
       // A record corrupted meanwhile is reported and counts as gone.
       const record = raw === null || raw === undefined ? null : k.parseOrReport(s.id, raw);
       if (record === null) {

@@ -152,7 +152,7 @@ export function createLoader<D extends object>(k: Internals, lifecycle: Lifecycl
       s.id = currentId;
       if (o.commitMode === "merge") k.rememberBase(s);
       if (mode) {
-        mode.texts.set(s, found[5]!);
+        s.sealedText = found[5]!;
         // Sealed under an older password (rotation): sealed again under the first one at commit.
         if (mode.sealer.isPrimary(value)) s.signed = value;
         else s.dirty = true;

@@ -22,15 +22,13 @@ export interface CookieMode {
   readonly sealer: Sealer;
   /** Largest name + value of the cookie, bytes. */
   readonly maxSize: number;
-  /** The record text each session was loaded with or last sealed, for `reload()`. */
-  readonly texts: WeakMap<SessionState, string>;
 }
 
 /** @internal The cookie mode of a manager whose store is a cookie store, else `undefined`. */
 export function createCookieMode(o: ResolvedOptions, store: SessionStore): CookieMode | undefined {
   const sealing = cookieSealingOf(store);
   if (sealing === undefined) return undefined;
-  return { sealer: createSealer(sealing.password ?? passwordsOf(o.secrets), "cookie"), maxSize: sealing.maxSize, texts: new WeakMap() };
+  return { sealer: createSealer(sealing.password ?? passwordsOf(o.secrets), "cookie"), maxSize: sealing.maxSize };
 }
 
 /** @internal Splits an unsealed text into its ID and record text; `null` when it is not ours. */
@@ -70,6 +68,6 @@ export function writeSealed(k: Internals, mode: CookieMode, s: SessionState, dat
     s.stored = true;
     s.snapshot = s.snapshot === undefined ? undefined : body;
     s.dirty = false;
-    mode.texts.set(s, json);
+    s.sealedText = json;
   });
 }

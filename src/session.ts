@@ -32,6 +32,8 @@ export interface SessionState {
   snapshot: string | undefined;
   /** JSON of `data` as loaded, when known without serialising (a record from the parse cache): the snapshot to take. */
   pristine?: string;
+  /** Cookie-only: the record text this session was loaded with or last sealed, for `reload()`. */
+  sealedText?: string;
   /** The data of the parse cache's own record behind `pristine` (never handed out): data still equal to it is unchanged. */
   kept?: SessionData;
   dirty: boolean;

@@ -4,7 +4,7 @@
  * still possible; a failed save is reported after the response, as express-session does.
  *
  * Per request there is one `RequestSession` object and no closure: the hooks on `res` and the `req.sessionID`
- * accessor are functions shared by every request, which find their request's state in a `WeakMap`.
+ * accessor are functions shared by every request, which find their request's state under a symbol of `req`/`res`.
  * @module
  */
 import type { MaybePromise, Session as CoreSession, Sessions } from "../../src/index.ts";
