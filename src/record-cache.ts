@@ -80,6 +80,7 @@ export function createRecordCache(): RecordCache {
         // Seen once: a session written on every request (its text new each time) pays little more than the parse.
         hit.text = text;
         hit.record = undefined;
+        hit.data = undefined;
       } else {
         // Seen twice unchanged: kept. Parsed JSON of bounded depth: copying and serialising it cannot fail.
         const kept = copy(record) as SessionRecord;
