@@ -7,7 +7,7 @@ import type { CookieAttributes } from "./cookie.ts";
 import { UnsessionError } from "./errors.ts";
 import { DEFAULT_IDLE_TIMEOUT, type ResolvedOptions } from "./options.ts";
 import { dataOf, MAX_DEPTH, stringify } from "./record.ts";
-import { knownData, knownDataJson } from "./record-cache.ts";
+import { knownOf } from "./record-cache.ts";
 import type { SessionState } from "./session.ts";
 import type { RecordMeta, SessionRecord, StoredCookie } from "./types.ts";
 
@@ -54,8 +54,9 @@ export function createLifetime(o: ResolvedOptions, storeExpires = false): Lifeti
     s.flashIn = meta?.f && typeof meta.f === "object" ? { ...meta.f } : undefined;
     s.data = data;
     s.snapshot = undefined;
-    s.pristine = knownDataJson(record);
-    s.kept = s.pristine === undefined ? undefined : knownData(record);
+    const known = knownOf(record);
+    s.pristine = known?.dataJson;
+    s.kept = known?.data;
     s.dirty = false;
     s.stored = true;
     if (storeExpires && s.meta.i <= now) {

@@ -14,22 +14,23 @@ const ENTRIES_MAX = 1_000;
 /** Longer texts are parsed every time: the cache's memory stays under ENTRIES_MAX × a few times this. */
 const TEXT_MAX = 4_096;
 
+/** What the cache knows of a record it handed out: its data JSON and the data of its own parse (never handed out). */
+export interface Known {
+  dataJson: string;
+  data: SessionData;
+}
+
 // The record handed out last and what is known of it. The loader adopts a record right after parsing it, so one
 // slot is enough; a record that is not the last one handed out simply gets no shortcut (a WeakMap cost ~5 %).
 let lastRecord: SessionRecord | undefined;
-let lastDataJson: string | undefined;
-let lastKept: SessionData | undefined;
+let lastKnown: Known | undefined;
 
-/** The data JSON of a record this module handed out last, if known (from the cache: the session's snapshot, unchanged). */
-export const knownDataJson = (record: SessionRecord): string | undefined => (record === lastRecord ? lastDataJson : undefined);
+/** What is known of `record` if it is the one this module handed out last from its kept parse (the session's snapshot, unchanged). */
+export const knownOf = (record: SessionRecord): Known | undefined => (record === lastRecord ? lastKnown : undefined);
 
-/** The data of the cache's own parse behind `knownDataJson` (never handed out, never changed): data equal to it is unchanged. */
-export const knownData = (record: SessionRecord): SessionData | undefined => (record === lastRecord ? lastKept : undefined);
-
-const handOut = (record: SessionRecord, dataJson: string | undefined, kept: SessionData | undefined): SessionRecord => {
+const handOut = (record: SessionRecord, known: Known): SessionRecord => {
   lastRecord = record;
-  lastDataJson = dataJson;
-  lastKept = kept;
+  lastKnown = known;
   return record;
 };
 
@@ -50,9 +51,8 @@ interface Entry {
   text: string;
   /** Parsed once, never handed out: only copies of it are. Undefined while the text was seen once. */
   record: SessionRecord | undefined;
-  dataJson: string;
-  /** The data of `record` (shares its values). */
-  data: SessionData | undefined;
+  /** The data of `record` (shares its values) and its JSON; set with `record`. */
+  known: Known | undefined;
 }
 
 /** @internal */
@@ -70,24 +70,24 @@ export function createRecordCache(): RecordCache {
     parse(id, text, parse) {
       const hit = entries.get(id);
       if (hit !== undefined && hit.text === text && hit.record !== undefined) {
-        return handOut(copy(hit.record) as SessionRecord, hit.dataJson, hit.data);
+        return handOut(copy(hit.record) as SessionRecord, hit.known!);
       }
       const record = parse(text);
       if (text.length > TEXT_MAX) return record;
       if (hit === undefined) {
-        entries.set(id, { text, record: undefined, dataJson: "", data: undefined });
+        entries.set(id, { text, record: undefined, known: undefined });
       } else if (hit.text !== text) {
         // Seen once: a session written on every request (its text new each time) pays little more than the parse.
         hit.text = text;
         hit.record = undefined;
-        hit.data = undefined;
+        hit.known = undefined;
       } else {
         // Seen twice unchanged: kept. Parsed JSON of bounded depth: copying and serialising it cannot fail.
         const kept = copy(record) as SessionRecord;
         hit.record = kept;
-        hit.data = dataOf(kept);
-        hit.dataJson = stringify(hit.data);
-        return handOut(record, hit.dataJson, hit.data);
+        const data = dataOf(kept);
+        hit.known = { dataJson: stringify(data), data };
+        return handOut(record, hit.known);
       }
       return record;
     },
