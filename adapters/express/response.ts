@@ -227,6 +227,17 @@ class RequestSession implements Binding {
     }
   }
 
+  /**
+   * A header-writing method of the response, its own `original`: called now, or after the save the headers wait
+   * for, when the caller gets `deferred` (what the method would have returned) at once.
+   */
+  forward(original: (...args: unknown[]) => unknown, args: unknown[], deferred: unknown): unknown {
+    this.head();
+    if (this.passThrough()) return original.apply(this.res, args);
+    this.after(() => original.apply(this.res, args));
+    return deferred;
+  }
+
   passThrough(): boolean {
     return !this.chain || this.draining;
   }
@@ -239,24 +250,15 @@ class RequestSession implements Binding {
 // The response hooks and the req.sessionID accessor: the same functions for every request (see the module comment).
 function writeHead(this: any, ...args: unknown[]): unknown {
   const r = stateOf(this);
-  r.head();
-  if (r.passThrough()) return r.writeHead.apply(this, args);
-  r.after(() => r.writeHead.apply(this, args));
-  return this;
+  return r.forward(r.writeHead, args, this);
 }
 function write(this: any, ...args: unknown[]): unknown {
   const r = stateOf(this);
-  r.head();
-  if (r.passThrough()) return r.write.apply(this, args);
-  r.after(() => r.write.apply(this, args));
-  return true;
+  return r.forward(r.write, args, true);
 }
 function flushHeaders(this: any): unknown {
   const r = stateOf(this);
-  r.head();
-  if (r.passThrough()) return r.flushHeaders!.call(this);
-  r.after(() => r.flushHeaders!.call(this));
-  return undefined;
+  return r.forward(r.flushHeaders!, [], undefined);
 }
 function end(this: any, ...args: unknown[]): unknown {
   const r = stateOf(this);
