@@ -7,7 +7,7 @@
  * @module
  */
 import type { BenchApp, Scenario, Stats } from "./apps.ts";
-import { driver, nodeDriver, type Driver } from "./in-process.ts";
+import { driverFor, type Driver } from "./in-process.ts";
 
 const [baseFile, candFile, baseCell = "hono-unsession:S2", ...rest] = process.argv.slice(2);
 if (!baseFile || !candFile) throw new Error("usage: ab-cell.mjs <baseline apps.mjs> <candidate apps.mjs> <server:scenario> [<server:scenario>] [batches] [batch size]");
@@ -17,12 +17,18 @@ const B = Number(batches);
 const N = Number(size);
 
 type Build = (name: string, scenario: Scenario, stats: Stats) => Promise<BenchApp>;
+/** The line this cell prints: median CPU µs per request of each side, and the median of the batch-pair ratios. */
+export interface AbResult {
+  baseline: number;
+  candidate: number;
+  ratio: number;
+}
 const drivers: Driver[] = [];
 for (const [file, cell] of [[baseFile, baseCell], [candFile, candCell]] as const) {
   const [server = "", scenario = "S2"] = cell.split(":") as [string?, string?];
   const { build } = (await import(file)) as { build: Build };
   const app = await build(server, scenario as Scenario, { requests: 0, writes: 0 });
-  const d = app.kind === "fetch" ? driver(app.fetch) : nodeDriver(app.listener);
+  const d = driverFor(app);
   if (scenario === "S2" || scenario === "S3") await d.seed();
   drivers.push(d);
 }
@@ -45,4 +51,5 @@ for (let b = 0; b < B; b++) {
   ratios.push(pair[1]! / pair[0]!);
 }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-console.log(JSON.stringify({ baseline: median(cpu[0]), candidate: median(cpu[1]), ratio: median(ratios) }));
+const result: AbResult = { baseline: median(cpu[0]), candidate: median(cpu[1]), ratio: median(ratios) };
+console.log(JSON.stringify(result));

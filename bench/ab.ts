@@ -6,35 +6,19 @@
  * server on S1, S2 and S3. Environment: AB_BATCHES (default 40), AB_BATCH (requests per batch, default 2000).
  * @module
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
-import { buildEntry } from "./build.ts";
-import { pin } from "./lib.ts";
+import { buildEntry, bundleApps } from "./build.ts";
+import type { AbResult } from "./ab-cell.ts";
+import { runCell } from "./lib.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 const ref = args[0] && !args[0].includes(":") ? args.shift()! : "HEAD";
 const cells = (args.length > 0 ? args : ["hono-unsession:S1", "hono-unsession:S2", "hono-unsession:S3"]).map((a) => a.split(":") as [string, string]);
-
-/** Bundles a checkout's bench/apps.ts (npm packages external, as bench/build.ts does) and returns the file. */
-const bundleApps = async (checkout: string, outdir: string): Promise<string> => {
-  await build({
-    entryPoints: [join(checkout, "bench/apps.ts")],
-    outdir,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    packages: "external",
-    outExtension: { ".js": ".mjs" },
-    logLevel: "warning",
-  });
-  return join(outdir, "apps.mjs");
-};
 
 const dir = mkdtempSync(join(tmpdir(), "unsession-ab-"));
 const worktree = join(dir, "baseline");
@@ -52,11 +36,7 @@ try {
   console.log("| Server | Scenario | baseline µs/req | working tree µs/req | ratio (median of batch pairs) |");
   console.log("|---|---|---:|---:|---:|");
   for (const [server, scenario] of cells) {
-    const argv = pin(0, [process.execPath, cell, baseline, candidate, `${server}:${scenario}`, process.env.AB_BATCHES ?? "40", process.env.AB_BATCH ?? "2000"]);
-    const out = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } });
-    const line = out.stdout.trim().split("\n").pop() ?? "";
-    if (out.status !== 0 || !line.startsWith("{")) throw new Error(`${server} ${scenario}: ${out.stderr || out.stdout}`);
-    const r = JSON.parse(line) as { baseline: number; candidate: number; ratio: number };
+    const r = runCell<AbResult>(`${server} ${scenario}`, cell, [baseline, candidate, `${server}:${scenario}`, process.env.AB_BATCHES ?? "40", process.env.AB_BATCH ?? "2000"]);
     console.log(`| ${server} | ${scenario} | ${r.baseline.toFixed(2)} | ${r.candidate.toFixed(2)} | ${r.ratio.toFixed(3)} |`);
   }
 } finally {

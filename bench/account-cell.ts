@@ -1,17 +1,16 @@
 /**
- * One cell of `npm run bench:account`: a bench server's fetch handler driven in this process (bench/in-process.ts).
+ * One cell of `npm run bench:account`: a bench server driven in this process (bench/in-process.ts).
  * Prints one JSON line. Usage (after a build): `node bench/.build/account-cell.mjs <server> <scenario> [requests]`.
  * @module
  */
 import { build, type Scenario, type Stats } from "./apps.ts";
-import { driver } from "./in-process.ts";
+import { driverFor } from "./in-process.ts";
 
 const [name = "hono", scenario = "S0", count = "100000"] = process.argv.slice(2);
 const N = Number(count);
 const stats: Stats = { requests: 0, writes: 0 };
 const app = await build(name, scenario as Scenario, stats);
-if (app.kind !== "fetch") throw new Error(`${name} is not a fetch server`);
-const d = driver(app.fetch);
+const d = driverFor(app);
 if (scenario === "S2" || scenario === "S3") await d.seed();
 await d.run(N / 2); // warm-up
 if (d.seen().status !== 200) throw new Error(`${name} ${scenario}: status ${d.seen().status}`);

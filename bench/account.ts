@@ -8,10 +8,9 @@
  * Environment: ACCOUNT_ROUNDS (default 3), ACCOUNT_REQUESTS (default 100000).
  * @module
  */
-import { spawnSync } from "node:child_process";
 import { SERVERS } from "./apps.ts";
 import { buildEntry } from "./build.ts";
-import { pin } from "./lib.ts";
+import { runCell } from "./lib.ts";
 import { PARTS } from "./parts.ts";
 
 const ROUNDS = Number(process.env.ACCOUNT_ROUNDS ?? 3);
@@ -36,11 +35,7 @@ const file = await buildEntry("bench/account-cell.ts");
 const results = new Map<string, number[]>();
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, scenario] of round % 2 ? [...cells].reverse() : cells) {
-    const argv = pin(0, [process.execPath, file, name, scenario, REQUESTS]);
-    const out = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } });
-    const line = out.stdout.trim().split("\n").pop() ?? "";
-    if (out.status !== 0 || !line.startsWith("{")) throw new Error(`${name} ${scenario}: ${out.stderr || out.stdout}`);
-    const r = JSON.parse(line) as { cpu: number };
+    const r = runCell<{ cpu: number }>(`${name} ${scenario}`, file, [name, scenario, REQUESTS]);
     const key = `${name}|${scenario}`;
     results.set(key, [...(results.get(key) ?? []), r.cpu]);
     console.error(`round ${round + 1}/${ROUNDS} ${name} ${scenario}: ${r.cpu.toFixed(2)} µs`);

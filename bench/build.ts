@@ -8,7 +8,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 
@@ -47,6 +47,25 @@ export async function buildEntry(entry: string): Promise<string> {
     plugins: [missingAdapters],
   });
   return `${outdir}/${basename(entry).replace(/\.ts$/, ".mjs")}`;
+}
+
+/**
+ * Bundles a checkout's bench/apps.ts (the servers, over that checkout's src/ and adapters/) into `outdir` as one
+ * file, npm packages external; returns its path. For bench:ab (two checkouts in one process) and bench:pair.
+ */
+export async function bundleApps(checkout: string, outdir: string): Promise<string> {
+  await build({
+    entryPoints: [join(checkout, "bench/apps.ts")],
+    outdir,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    outExtension: { ".js": ".mjs" },
+    logLevel: "warning",
+  });
+  return join(outdir, "apps.mjs");
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Context, Next } from "hono";
+import { toBase64 } from "../src/signer.ts";
 import type { BenchApp, Scenario, Stats } from "./apps.ts";
 
 /** The floor servers, in table order: [name, label, scenarios]. */
@@ -38,7 +39,6 @@ async function minimalSession(stats: Stats, withRecord = false): Promise<(c: Con
   const verified = new Map<string, string>();
   const encoder = new TextEncoder();
   const key = await crypto.subtle.importKey("raw", encoder.encode("bench-minimal-secret-0123456789-abcdef"), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
 
   return async (c: Context, next: Next): Promise<void> => {
     const header = c.req.header("cookie");
@@ -71,8 +71,8 @@ async function minimalSession(stats: Stats, withRecord = false): Promise<(c: Con
     if (json !== before) {
       if (withRecord) json = `{"cookie":${STORED_COOKIE},${json.length > 2 ? json.slice(1, -1) + "," : ""}"__unsession":{"c":${created},"i":${Date.now() + 86_400_000}}}`;
       if (id === undefined) {
-        id = toBase64(crypto.getRandomValues(new Uint8Array(32)));
-        const value = `${id}.${toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(id))))}`;
+        id = toBase64(crypto.getRandomValues(new Uint8Array(32)), true);
+        const value = `${id}.${toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(id))), true)}`;
         verified.set(value, id);
         c.header("Set-Cookie", `sid=${value}; Path=/; HttpOnly; SameSite=Lax`, { append: true });
       }

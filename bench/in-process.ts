@@ -8,6 +8,7 @@
 import { getRequestListener } from "@hono/node-server";
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Writable } from "node:stream";
+import type { BenchApp } from "./apps.ts";
 
 /** The last response the driver saw. */
 export interface Seen {
@@ -26,6 +27,27 @@ export interface Driver {
   seen(): Seen;
 }
 
+/** A driver from a way to send one request and to read the last response: GETs carry the cookie the seed got. */
+const withSession = (call: Driver["call"], seen: () => Seen): Driver => {
+  let cookie: string | undefined;
+  return {
+    call,
+    async run(n) {
+      for (let i = 0; i < n; i++) await call("GET", cookie);
+    },
+    async seed() {
+      await call("POST");
+      const setCookie = seen().headers["set-cookie"];
+      cookie = String(Array.isArray(setCookie) ? setCookie[0] : setCookie).split(";")[0];
+    },
+    seen,
+  };
+};
+
+/** The driver for a bench server, whichever kind it is. */
+export const driverFor = (app: BenchApp): Driver => (app.kind === "fetch" ? driver(app.fetch) : nodeDriver(app.listener));
+
+/** A driver for a fetch handler, through @hono/node-server's listener. */
 export function driver(fetch: (request: Request) => Response | Promise<Response>): Driver {
   const listener = getRequestListener(fetch);
   let finished: () => void = () => {};
@@ -63,19 +85,7 @@ export function driver(fetch: (request: Request) => Response | Promise<Response>
       const incoming = { method, url: "/", headers, rawHeaders, socket: { encrypted: false }, readableEnded: true, complete: true, on() {}, once() {} };
       void listener(incoming as unknown as IncomingMessage, outgoing() as unknown as ServerResponse);
     });
-  let cookie: string | undefined;
-  return {
-    call,
-    async run(n) {
-      for (let i = 0; i < n; i++) await call("GET", cookie);
-    },
-    async seed() {
-      await call("POST");
-      const setCookie = seen.headers["set-cookie"];
-      cookie = String(Array.isArray(setCookie) ? setCookie[0] : setCookie).split(";")[0];
-    },
-    seen: () => seen,
-  };
+  return withSession(call, () => seen);
 }
 
 /** A driver for a Node request listener (Express): real request and response objects, a socket that discards. */
@@ -110,17 +120,5 @@ export function nodeDriver(listener: (req: IncomingMessage, res: ServerResponse)
       });
       listener(req, res);
     });
-  let cookie: string | undefined;
-  return {
-    call,
-    async run(n) {
-      for (let i = 0; i < n; i++) await call("GET", cookie);
-    },
-    async seed() {
-      await call("POST");
-      const setCookie = seen.headers["set-cookie"];
-      cookie = String(Array.isArray(setCookie) ? setCookie[0] : setCookie).split(";")[0];
-    },
-    seen: () => seen,
-  };
+  return withSession(call, () => seen);
 }

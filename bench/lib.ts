@@ -15,6 +15,18 @@ export const pinning: boolean = has("taskset") && cpus().length >= 2;
 export const hasWrk: boolean = has("wrk");
 export const pin = (core: number, argv: string[]): string[] => (pinning ? ["taskset", "-c", String(core), ...argv] : argv);
 
+/**
+ * Runs a built in-process cell (`node <file> …args`) pinned to core 0 with NODE_ENV=production and returns the
+ * JSON of the last line it printed; throws with its output, named by `label`, when it failed.
+ */
+export function runCell<T>(label: string, file: string, args: string[]): T {
+  const argv = pin(0, [process.execPath, file, ...args]);
+  const out = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } });
+  const line = out.stdout.trim().split("\n").pop() ?? "";
+  if (out.status !== 0 || !line.startsWith("{")) throw new Error(`${label}: ${out.stderr || out.stdout}`);
+  return JSON.parse(line) as T;
+}
+
 /** One benchmark cell: a server and a scenario. */
 export interface Cell {
   server: string;

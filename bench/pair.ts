@@ -5,40 +5,24 @@
  * row's CPU per request as a multiple of bare Hono's, measured side by side. Environment: AB_BATCHES, AB_BATCH.
  * @module
  */
-import { spawnSync } from "node:child_process";
-import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import { SERVERS } from "./apps.ts";
-import { buildEntry } from "./build.ts";
-import { pin } from "./lib.ts";
+import { buildEntry, bundleApps } from "./build.ts";
+import type { AbResult } from "./ab-cell.ts";
+import { runCell } from "./lib.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const [reference = "hono:S0", ...cells] = process.argv.slice(2);
 if (cells.length === 0) throw new Error("usage: npm run bench:pair -- <reference server:scenario> <server:scenario> …");
 
-await build({
-  entryPoints: [root + "bench/apps.ts"],
-  outdir: root + "bench/.build/pair",
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  packages: "external",
-  outExtension: { ".js": ".mjs" },
-  logLevel: "warning",
-});
-const apps = root + "bench/.build/pair/apps.mjs";
+const apps = await bundleApps(root, root + "bench/.build/pair");
 const cell = await buildEntry("bench/ab-cell.ts");
 const label = (c: string) => SERVERS.find((s) => s.name === c.split(":")[0])?.label ?? c;
 console.log(`each row against ${label(reference)} ${reference.split(":")[1]}, in one process, alternating batches, medians · Node ${process.version}\n`);
 console.log("| Server | Scenario | reference µs/req | µs/req | ratio | added µs/req (paired) |");
 console.log("|---|---|---:|---:|---:|---:|");
 for (const c of cells) {
-  const argv = pin(0, [process.execPath, cell, apps, apps, reference, c, process.env.AB_BATCHES ?? "40", process.env.AB_BATCH ?? "2000"]);
-  const out = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } });
-  const line = out.stdout.trim().split("\n").pop() ?? "";
-  if (out.status !== 0 || !line.startsWith("{")) throw new Error(`${c}: ${out.stderr || out.stdout}`);
-  const r = JSON.parse(line) as { baseline: number; candidate: number; ratio: number };
+  const r = runCell<AbResult>(c, cell, [apps, apps, reference, c, process.env.AB_BATCHES ?? "40", process.env.AB_BATCH ?? "2000"]);
   const added = r.baseline * (r.ratio - 1);
   console.log(`| ${label(c)} | ${c.split(":")[1]} | ${r.baseline.toFixed(2)} | ${r.candidate.toFixed(2)} | ${r.ratio.toFixed(2)} | ${added >= 0 ? "+" : ""}${added.toFixed(2)} |`);
 }
