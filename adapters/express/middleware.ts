@@ -247,13 +247,21 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       privateWhenSignedIn: opts.privateWhenSignedIn,
     });
   /** Runs core calls that may generate an ID (load with renewal, prepare, regenerate, commit) with genid's request. */
-  const within = <T>(req: any, fn: () => T): T => {
+  /** Makes `req` genid's request and returns the previous one, for `leave`: `within` in two halves, no closure. */
+  const enter = (req: any): unknown => {
     const previous = current;
     current = req;
+    return previous;
+  };
+  const leave = (previous: unknown): void => {
+    current = previous;
+  };
+  const within = <T>(req: any, fn: () => T): T => {
+    const previous = enter(req);
     try {
       return fn();
     } finally {
-      current = previous;
+      leave(previous);
     }
   };
   /** The request's security as express-session judges it (only for `req.session.cookie.secure` under "auto"). */
@@ -265,14 +273,8 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
   };
   const ctx: AttachContext = {
     within,
-    enter(req) {
-      const previous = current;
-      current = req;
-      return previous;
-    },
-    leave(previous) {
-      current = previous;
-    },
+    enter,
+    leave,
     isSecure,
     unsetDestroys: opts.unset === "destroy",
     pinned(id, fn) {
@@ -318,8 +320,7 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
     const forwarded = req.headers["x-forwarded-proto"];
     let loaded: MaybePromise<CoreSession>;
     // The load runs with genid's request (as within() does), without a closure on this path.
-    const previous = current;
-    current = req;
+    const previous = enter(req);
     try {
       let header: string | undefined = req.headers.cookie;
       if ((req.signedCookies || req.cookies) && !header?.includes(name + "=")) {
@@ -328,10 +329,10 @@ export function session(options: ExpressSessionOptions = {}): SessionMiddleware 
       }
       loaded = mgr.loadFast({ cookie: header, secure, forwardedProto: typeof forwarded === "string" ? forwarded : null, path });
     } catch (error) {
-      current = previous;
+      leave(previous);
       return next(error);
     }
-    current = previous;
+    leave(previous);
     if (isPromise(loaded)) loaded.then((core) => begin(core, mgr, config, req, res, next), (err) => next(expressError(err)));
     else begin(loaded, mgr, config, req, res, next);
   };
